@@ -1,0 +1,1 @@
+"""candlecast ingest service."""

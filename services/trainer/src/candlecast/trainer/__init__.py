@@ -1,0 +1,1 @@
+"""candlecast trainer service."""

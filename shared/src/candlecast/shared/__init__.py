@@ -1,0 +1,1 @@
+"""candlecast's common package: messages, stream names, settings, feature library, storage."""

@@ -1,0 +1,65 @@
+"""Every Redis key, stream, group and column name candlecast uses, in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DEFAULT_PREFIX = "candlecast:"
+
+# The one entry field that carries the JSON document (FastStream always writes it).
+DATA_FIELD = "__data__"
+
+OHLCV = ("open", "high", "low", "close", "volume")
+BAR_COLUMNS = ("ts", *OHLCV, "symbol")
+
+GROUP_FEATURES = "features"
+GROUP_PREDICTOR = "predictor"
+GROUP_TRAINER = "trainer"
+
+MODELS_DIR = "models"
+BARS_DIR = "bars"
+CHAMPION_FILE = "CHAMPION"
+MODEL_FILE = "model.joblib"
+CARD_FILE = "card.json"
+
+
+@dataclass(frozen=True, slots=True)
+class Keys:
+    """Redis key names under one prefix."""
+
+    prefix: str = DEFAULT_PREFIX
+
+    @property
+    def bars(self) -> str:
+        return f"{self.prefix}bars"
+
+    @property
+    def features(self) -> str:
+        return f"{self.prefix}features"
+
+    @property
+    def predictions(self) -> str:
+        return f"{self.prefix}predictions"
+
+    def predictions_for(self, symbol: str) -> str:
+        return f"{self.prefix}predictions:{symbol}"
+
+    @property
+    def commands(self) -> str:
+        return f"{self.prefix}commands"
+
+    @property
+    def models(self) -> str:
+        return f"{self.prefix}models"
+
+    @property
+    def events(self) -> str:
+        return f"{self.prefix}events"
+
+    @property
+    def dlq(self) -> str:
+        return f"{self.prefix}dlq"
+
+    def feature_state(self, symbol: str, timeframe: str) -> str:
+        """Hash holding the features worker's checkpoint for one series."""
+        return f"{self.prefix}state:features:{symbol}:{timeframe}"

@@ -1,0 +1,226 @@
+"""Every message on candlecast's streams: events name facts, commands give orders.
+
+Each entry on a stream holds one of these as a single JSON document in the
+field `__data__`, so any Redis client can read and write them.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+SCHEMA_VERSION = 1
+
+Symbol = Annotated[str, Field(min_length=1, max_length=40, examples=["BTCUSDT"])]
+Timeframe = Annotated[str, Field(pattern=r"^[1-9][0-9]*[smhdw]$", examples=["5m"])]
+TsMs = Annotated[int, Field(ge=0, description="UTC epoch milliseconds", examples=[1735603200000])]
+
+
+class Message(BaseModel):
+    """Base: frozen, strict about unknown shapes, versioned."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    schema_version: int = Field(
+        default=SCHEMA_VERSION,
+        ge=1,
+        description="Message schema version; readers ignore fields they don't know.",
+    )
+
+
+class BarClosed(Message):
+    """One closed OHLCV bar."""
+
+    symbol: Symbol = Field(description="Instrument, e.g. BTCUSDT")
+    timeframe: Timeframe = Field(default="5m", description="Bar length")
+    ts: TsMs = Field(description="UTC epoch ms of the bar's open")
+    open: float = Field(description="First trade price")
+    high: float = Field(description="Highest trade price")
+    low: float = Field(description="Lowest trade price")
+    close: float = Field(description="Last trade price")
+    volume: float = Field(description="Traded base volume")
+
+    @model_validator(mode="after")
+    def _valid_bar(self) -> BarClosed:
+        problem = bar_problem(self.open, self.high, self.low, self.close, self.volume)
+        if problem:
+            raise ValueError(problem)
+        return self
+
+
+def bar_problem(open_: float, high: float, low: float, close: float, volume: float) -> str | None:
+    """Why a bar is impossible, or None when it is valid."""
+    values = (open_, high, low, close, volume)
+    if not all(math.isfinite(v) for v in values):
+        return "non-finite value"
+    if min(open_, high, low, close) <= 0:
+        return "prices must be positive"
+    if not low <= min(open_, close) <= max(open_, close) <= high:
+        return "need low <= min(open, close) <= max(open, close) <= high"
+    if volume < 0:
+        return "volume must be >= 0"
+    return None
+
+
+class FeatureSetId(BaseModel):
+    """Which feature definitions produced a row (or a model was trained on)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str = Field(description="Feature set name", examples=["core"])
+    version: int = Field(ge=1, description="Feature set version")
+    hash: str = Field(
+        description="sha256 prefix of the feature definitions", examples=["3f2a9c01d4e5b6a7"]
+    )
+
+
+class FeaturesComputed(Message):
+    """Feature values for one closed bar, computed with only that bar and earlier ones."""
+
+    symbol: Symbol = Field(description="Instrument")
+    timeframe: Timeframe = Field(description="Bar length")
+    ts: TsMs = Field(description="UTC epoch ms of the bar's open")
+    feature_set: FeatureSetId = Field(description="Definitions that produced `values`")
+    values: dict[str, float] = Field(description="Feature name to value")
+    close: float = Field(gt=0, description="The bar's close, for forecasts in price units")
+
+
+class OhlcStep(BaseModel):
+    """One forecast bar."""
+
+    model_config = ConfigDict(frozen=True)
+
+    ts: TsMs = Field(description="UTC epoch ms of the forecast bar's open")
+    open: float = Field(description="Forecast open")
+    high: float = Field(description="Forecast high")
+    low: float = Field(description="Forecast low")
+    close: float = Field(description="Forecast close")
+
+
+class PredictionMade(Message):
+    """The champion's view of one symbol after one closed bar."""
+
+    symbol: Symbol = Field(description="Instrument")
+    timeframe: Timeframe = Field(description="Bar length")
+    ts: TsMs = Field(description="UTC epoch ms of the bar the prediction was made after")
+    horizon: int = Field(ge=1, description="Bars ahead the probability refers to")
+    prob_up: float = Field(ge=0, le=1, description="P(close[t+horizon] > close[t])")
+    forecast: list[OhlcStep] = Field(
+        default_factory=list, description="Next bars' OHLC; may be empty"
+    )
+    model_version: str = Field(description="Registry version of the model that made it")
+    produced_at: TsMs = Field(description="UTC epoch ms when the predictor published it")
+
+
+class RetrainModel(Message):
+    """Order the trainer to fit, evaluate and (maybe) promote a new model."""
+
+    command: Literal["retrain"] = Field(default="retrain", description="Command discriminator")
+    request_id: str = Field(
+        default_factory=lambda: uuid.uuid4().hex, description="Echoed by every event about this run"
+    )
+    symbols: list[Symbol] = Field(
+        default_factory=list, description="Symbols to train on; empty means all stored"
+    )
+    timeframe: Timeframe = Field(default="5m", description="Bar length")
+    horizon: int = Field(default=1, ge=1, le=500, description="Label horizon in bars")
+    trials: int = Field(
+        default=1, ge=1, le=10_000, description="Tuning trials (fixed params use one)"
+    )
+
+
+class RollbackModel(Message):
+    """Order the registry to make an earlier version champion again."""
+
+    command: Literal["rollback"] = Field(default="rollback", description="Command discriminator")
+    request_id: str = Field(
+        default_factory=lambda: uuid.uuid4().hex, description="Echoed by the resulting event"
+    )
+    version: str = Field(description="Version to restore")
+
+
+Command = Annotated[RetrainModel | RollbackModel, Field(discriminator="command")]
+
+
+class ModelMetrics(BaseModel):
+    """Holdout scores of a model and of the naive baseline on the same rows."""
+
+    model_config = ConfigDict(frozen=True)
+
+    log_loss: float = Field(description="Model log loss on the holdout")
+    brier: float = Field(description="Model Brier score on the holdout")
+    auc: float = Field(description="Model ROC AUC on the holdout")
+    ece: float = Field(description="Expected calibration error (10 bins)")
+    baseline_log_loss: float = Field(description="Log loss of the constant base-rate forecast")
+    baseline_brier: float = Field(description="Brier score of the constant base-rate forecast")
+    n_train: int = Field(ge=0, description="Training rows")
+    n_holdout: int = Field(ge=0, description="Holdout rows")
+
+
+class ModelPromoted(Message):
+    """A new champion is in the registry."""
+
+    event: Literal["model_promoted"] = "model_promoted"
+    request_id: str = Field(description="The command that caused it ('' when none)")
+    version: str = Field(description="Registry version, sortable by time")
+    sha256: str = Field(description="sha256 of the model artifact")
+    feature_set: FeatureSetId = Field(description="Features the model expects")
+    horizon: int = Field(ge=1, description="Label horizon in bars")
+    metrics: ModelMetrics = Field(description="Holdout scores")
+
+
+class ModelRejected(Message):
+    """A trained candidate was not promoted."""
+
+    event: Literal["model_rejected"] = "model_rejected"
+    request_id: str = Field(description="The command that caused it")
+    version: str = Field(description="The candidate's version")
+    reason: str = Field(description="Why it was not promoted")
+
+
+class TrainingProgress(Message):
+    """A step of a training run."""
+
+    event: Literal["training_progress"] = "training_progress"
+    request_id: str = Field(description="The command being served")
+    stage: str = Field(
+        description="What the trainer is doing", examples=["dataset", "fit", "evaluate"]
+    )
+    detail: str = Field(default="", description="Human-readable detail")
+
+
+class TrainingFailed(Message):
+    """A training run stopped with an error."""
+
+    event: Literal["training_failed"] = "training_failed"
+    request_id: str = Field(description="The command that failed")
+    error: str = Field(description="What went wrong")
+
+
+class ModelRefused(Message):
+    """A predictor refused to load a promoted model and keeps serving the old one."""
+
+    event: Literal["model_refused"] = "model_refused"
+    version: str = Field(description="The refused version")
+    consumer: str = Field(description="Predictor replica that refused it")
+    reason: str = Field(description="Why it was refused")
+
+
+Event = Annotated[
+    ModelPromoted | ModelRejected | TrainingProgress | TrainingFailed | ModelRefused,
+    Field(discriminator="event"),
+]
+
+
+class DeadLettered(Message):
+    """A message no consumer could process, kept with the reason."""
+
+    stream: str = Field(description="Stream the message came from")
+    entry_id: str = Field(description="Its entry id on that stream")
+    group: str = Field(description="Consumer group that gave up on it")
+    reason: str = Field(description="Readable reason")
+    payload: str = Field(description="The raw entry data, as text")
+    failed_at: TsMs = Field(description="UTC epoch ms when it was dead-lettered")

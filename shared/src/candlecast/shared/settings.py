@@ -1,0 +1,49 @@
+"""Settings: built once at start-up from `CANDLECAST_*` variables and passed down."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from candlecast.shared.constants import DEFAULT_PREFIX, Keys
+
+
+def _default_consumer() -> str:
+    """Stable per replica (host name in a container), unique per host process otherwise."""
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+class Settings(BaseSettings):
+    """What every service needs. Services subclass it to add their own."""
+
+    model_config = SettingsConfigDict(env_prefix="CANDLECAST_", frozen=True, extra="ignore")
+
+    redis_url: str | None = Field(
+        default=None, description="Redis URL; None means the demo's embedded server, or localhost"
+    )
+    home: Path = Field(default=Path(".candlecast"), description="Bar store and model registry root")
+    stream_prefix: str = Field(default=DEFAULT_PREFIX, description="Prefix of every Redis key")
+    maxlen: int = Field(
+        default=1_000_000, ge=1_000, description="Approximate MAXLEN of each stream"
+    )
+    consumer: str = Field(
+        default_factory=_default_consumer,
+        description="Consumer name in groups: unique per replica, stable across its restarts",
+    )
+    timeframe: str = Field(default="5m", description="Default bar timeframe")
+    horizon: int = Field(default=1, ge=1, description="Default label horizon in bars")
+    batch_size: int = Field(default=500, ge=1, description="Max entries per stream read")
+    block_ms: int = Field(default=100, ge=1, description="Stream read block time")
+    log_level: str = Field(default="INFO", description="Logging level")
+
+    @property
+    def keys(self) -> Keys:
+        return Keys(self.stream_prefix)
+
+    @property
+    def url(self) -> str:
+        return self.redis_url or "redis://127.0.0.1:6379/0"
