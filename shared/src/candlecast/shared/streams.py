@@ -1,0 +1,98 @@
+"""Redis Streams at the edge: groups, pending entries, and one atomic write per batch."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+
+from pydantic import BaseModel
+from redis.asyncio import Redis
+from redis.exceptions import ResponseError
+
+from candlecast.shared.constants import DATA_FIELD
+from candlecast.shared.entries import Entry, entry_from_fields
+
+log = logging.getLogger(__name__)
+
+
+async def ensure_group(redis: Redis, stream: str, group: str) -> None:
+    """Create the group at id 0 (so no earlier message is skipped); keep an existing one."""
+    try:
+        await redis.xgroup_create(stream, group, id="0", mkstream=True)
+    except ResponseError as exc:
+        if "BUSYGROUP" not in str(exc):
+            raise
+
+
+async def last_id(redis: Redis, stream: str) -> str:
+    """Id of the newest entry, or "0-0" for an empty stream."""
+    newest = await redis.xrevrange(stream, count=1)
+    return newest[0][0].decode() if newest else "0-0"
+
+
+@dataclass(slots=True)
+class Outbox:
+    """Everything one batch writes, committed together with its acks."""
+
+    maxlen: int
+    adds: list[tuple[str, bytes]] = field(default_factory=list)
+    hashes: list[tuple[str, dict[str, bytes | str]]] = field(default_factory=list)
+    acks: list[tuple[str, str, list[str]]] = field(default_factory=list)
+
+    def add(self, stream: str, message: BaseModel) -> None:
+        self.adds.append((stream, message.model_dump_json().encode()))
+
+    def add_raw(self, stream: str, data: bytes) -> None:
+        self.adds.append((stream, data))
+
+    def put_hash(self, key: str, mapping: dict[str, bytes | str]) -> None:
+        self.hashes.append((key, mapping))
+
+    def ack(self, stream: str, group: str, ids: Sequence[str]) -> None:
+        if ids:
+            self.acks.append((stream, group, list(ids)))
+
+
+async def commit(redis: Redis, outbox: Outbox) -> None:
+    """One MULTI/EXEC: outputs, checkpoints and acks land together or not at all."""
+    async with redis.pipeline(transaction=True) as pipe:
+        for stream, data in outbox.adds:
+            pipe.xadd(stream, {DATA_FIELD: data}, maxlen=outbox.maxlen, approximate=True)
+        for key, mapping in outbox.hashes:
+            pipe.hset(key, mapping=mapping)  # type: ignore[arg-type]
+        for stream, group, ids in outbox.acks:
+            pipe.xack(stream, group, *ids)
+        await pipe.execute()
+
+
+async def publish(redis: Redis, stream: str, message: BaseModel, maxlen: int) -> str:
+    """A single XADD of one message (for rare events and commands)."""
+    data = message.model_dump_json().encode()
+    entry_id = await redis.xadd(stream, {DATA_FIELD: data}, maxlen=maxlen, approximate=True)
+    return entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
+
+
+BatchHandler = Callable[[list[Entry]], Awaitable[None]]
+
+
+async def drain_pending(
+    redis: Redis, stream: str, group: str, consumer: str, handle: BatchHandler, count: int
+) -> int:
+    """Re-run this consumer's own unacked entries (left by a crash) before reading new ones."""
+    start, total = "0", 0
+    while True:
+        reply = await redis.xreadgroup(group, consumer, {stream: start}, count=count)
+        rows = reply[0][1] if reply else []
+        if not rows:
+            return total
+        trimmed = [i for i, f in rows if not f]  # pending, but trimmed away by MAXLEN
+        if trimmed:
+            await redis.xack(stream, group, *trimmed)
+        entries = [entry_from_fields(i, f) for i, f in rows if f]
+        start = rows[-1][0].decode()
+        if not entries:
+            continue
+        log.info("reclaiming %d pending entries of %s for %s", len(entries), stream, consumer)
+        await handle(entries)
+        total += len(entries)
