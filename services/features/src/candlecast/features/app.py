@@ -1,0 +1,104 @@
+"""The features service: `candlecast run features`."""
+
+from __future__ import annotations
+
+import logging
+from typing import cast
+
+from pydantic import Field, TypeAdapter
+from redis.asyncio import Redis
+
+from candlecast.features.worker import Series, SeriesKey, partition_of, step
+from candlecast.shared.clock import now_ms
+from candlecast.shared.constants import GROUP_FEATURES
+from candlecast.shared.entries import Entry, Origin, decode, id_key
+from candlecast.shared.features import DEFAULT, FeatureSet, FeatureState, get_feature_set, new_state
+from candlecast.shared.messages import BarClosed
+from candlecast.shared.service import Consumer, serve
+from candlecast.shared.settings import Settings
+from candlecast.shared.streams import Outbox, commit
+
+log = logging.getLogger("candlecast.features")
+BAR = TypeAdapter(BarClosed)
+
+
+class FeaturesSettings(Settings):
+    feature_set: str = Field(default=DEFAULT.name, description="Feature set to compute")
+    partitions: int = Field(default=1, ge=1, description="Features workers sharing the symbols")
+    partition: int = Field(default=0, ge=0, description="This worker's partition, 0-based")
+
+    @property
+    def group(self) -> str:
+        return GROUP_FEATURES if self.partitions == 1 else f"{GROUP_FEATURES}-p{self.partition}"
+
+
+class FeaturesWorker:
+    """Holds per-series state in memory, checkpointed to Redis with every batch."""
+
+    def __init__(self, redis: Redis, settings: FeaturesSettings, feature_set: FeatureSet) -> None:
+        self.redis = redis
+        self.settings = settings
+        self.feature_set = feature_set
+        self.keys = settings.keys
+        self.origin = Origin(self.keys.bars, settings.group)
+        self.series: dict[SeriesKey, Series] = {}
+
+    async def handle(self, entries: list[Entry]) -> None:
+        decoded = decode(entries, BAR, self.origin, now_ms())
+        mine = [(e, b) for e, b in decoded.ok if self._owns(b.symbol)]
+        await self._load({(b.symbol, b.timeframe) for _, b in mine})
+        result = step(self.series, mine, self.feature_set, self.origin, now_ms())
+        outbox = Outbox(self.settings.maxlen)
+        for row in result.rows:
+            outbox.add(self.keys.features, row)
+        for dead in sorted(result.dead + decoded.dead, key=lambda d: id_key(d.entry_id)):
+            outbox.add(self.keys.dlq, dead)
+        for symbol, timeframe in result.touched:
+            current = self.series[symbol, timeframe]
+            checkpoint: dict[str, bytes | str] = {
+                "state": current.state.to_bytes(),
+                "entry_id": current.entry_id,
+            }
+            outbox.put_hash(self.keys.feature_state(symbol, timeframe), checkpoint)
+        outbox.ack(self.keys.bars, self.settings.group, [e.id for e in entries])
+        await commit(self.redis, outbox)
+        if decoded.dead or result.dead:
+            log.warning("dead-lettered %d bar entries", len(decoded.dead) + len(result.dead))
+
+    def _owns(self, symbol: str) -> bool:
+        return partition_of(symbol, self.settings.partitions) == self.settings.partition
+
+    async def _load(self, keys: set[SeriesKey]) -> None:
+        """State for series first seen by this process: its checkpoint, else a fresh start."""
+        for symbol, timeframe in keys - self.series.keys():
+            key = self.keys.feature_state(symbol, timeframe)
+            saved = await self.redis.hmget(key, ["state", "entry_id"])
+            blob, entry_id = cast("list[bytes | None]", saved)
+            if blob is not None and entry_id is not None:
+                state = FeatureState.from_bytes(blob)
+                self.series[symbol, timeframe] = Series(state, entry_id.decode())
+                log.info("resumed %s %s at ts %s", symbol, timeframe, state.last_ts)
+            else:
+                self.series[symbol, timeframe] = Series(new_state(self.feature_set, timeframe))
+
+
+async def main(settings: FeaturesSettings) -> None:
+    redis = Redis.from_url(settings.url)
+    feature_set = get_feature_set(settings.feature_set)
+    worker = FeaturesWorker(redis, settings, feature_set)
+    log.info(
+        "features: set %s v%d (%d features), partition %d/%d",
+        feature_set.name,
+        feature_set.version,
+        len(feature_set.names),
+        settings.partition,
+        settings.partitions,
+    )
+    await serve(redis, settings, [Consumer(settings.keys.bars, settings.group, worker.handle)])
+    await redis.aclose()
+
+
+def run() -> None:
+    import asyncio
+
+    asyncio.run(main(FeaturesSettings()))

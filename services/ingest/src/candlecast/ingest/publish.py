@@ -1,0 +1,38 @@
+"""Bars out: recorded to the bar store first, then published in pipelined XADDs."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+import numpy as np
+from redis.asyncio import Redis
+
+from candlecast.shared.bars import Bars
+from candlecast.shared.barstore import BarStore
+from candlecast.shared.constants import DATA_FIELD
+from candlecast.shared.messages import BarClosed
+
+CHUNK = 1_000
+
+
+def time_ordered(series: Sequence[Bars]) -> list[BarClosed]:
+    """All series merged by ts (ties by symbol), as the market would have produced them."""
+    messages = [m for s in series for m in s.to_messages()]
+    order = np.lexsort((np.array([m.symbol for m in messages]), np.array([m.ts for m in messages])))
+    return [messages[i] for i in order.tolist()]
+
+
+async def publish_bars(redis: Redis, stream: str, bars: Sequence[BarClosed], maxlen: int) -> None:
+    """XADD in chunks on a non-transactional pipeline: one round trip per chunk."""
+    for start in range(0, len(bars), CHUNK):
+        async with redis.pipeline(transaction=False) as pipe:
+            for bar in bars[start : start + CHUNK]:
+                pipe.xadd(stream, {DATA_FIELD: bar.model_dump_json()}, maxlen=maxlen, approximate=True)
+            await pipe.execute()
+
+
+async def record(store: BarStore, series: Sequence[Bars]) -> int:
+    """Append to the bar store off the event loop; returns the number of new bars."""
+    counts = await asyncio.gather(*(asyncio.to_thread(store.append, s) for s in series if len(s)))
+    return sum(counts)

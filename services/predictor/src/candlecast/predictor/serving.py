@@ -1,0 +1,57 @@
+"""Feature rows in, predictions out, for one model: the predictor's pure step."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from candlecast.shared.messages import FeaturesComputed, PredictionMade
+from candlecast.shared.model import UpModel
+
+
+@dataclass(frozen=True, slots=True)
+class Served:
+    """The model being served and the registry version it came from."""
+
+    model: UpModel
+    version: str
+
+
+def matrix(model: UpModel, rows: Sequence[FeaturesComputed]) -> np.ndarray:
+    """(n, k) float64 in the model's feature order."""
+    names = model.feature_names
+    flat = [row.values[name] for row in rows for name in names]
+    return np.array(flat, dtype=np.float64).reshape(len(rows), len(names))
+
+
+def predict(served: Served, rows: Sequence[FeaturesComputed], produced_at: int) -> list[PredictionMade]:
+    """One vectorised predict for the whole batch."""
+    if not rows:
+        return []
+    probs = served.model.predict_proba(matrix(served.model, rows)).tolist()
+    horizon = served.model.horizon
+    return [
+        PredictionMade(
+            symbol=row.symbol,
+            timeframe=row.timeframe,
+            ts=row.ts,
+            horizon=horizon,
+            prob_up=p,
+            forecast=[],
+            model_version=served.version,
+            produced_at=produced_at,
+        )
+        for row, p in zip(rows, probs, strict=True)
+    ]
+
+
+def refusal(served_hash: str | None, model: UpModel) -> str | None:
+    """Why a model can't serve the rows arriving now, or None if it can."""
+    if served_hash is not None and model.feature_set.hash != served_hash:
+        return (
+            f"model feature set {model.feature_set.name} v{model.feature_set.version} "
+            f"({model.feature_set.hash}) differs from incoming rows' ({served_hash})"
+        )
+    return None
