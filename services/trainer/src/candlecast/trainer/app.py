@@ -1,0 +1,116 @@
+"""The trainer service: `candlecast run trainer`.
+
+Commands are read in the `trainer` group. Training runs in a worker thread, so
+the event loop keeps running (heartbeats, progress events) while it fits; the
+command is acked only after its outcome is published.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from pydantic import Field, TypeAdapter
+from redis.asyncio import Redis
+
+from candlecast.shared.barstore import BarStore
+from candlecast.shared.clock import now_ms
+from candlecast.shared.constants import GROUP_TRAINER
+from candlecast.shared.entries import Entry, Origin, decode
+from candlecast.shared.features import DEFAULT, get_feature_set
+from candlecast.shared.messages import (
+    Command,
+    ModelPromoted,
+    ModelRejected,
+    RetrainModel,
+    RollbackModel,
+    TrainingFailed,
+    TrainingProgress,
+)
+from candlecast.shared.registry import FileModelStore
+from candlecast.shared.service import Consumer, serve
+from candlecast.shared.settings import Settings
+from candlecast.shared.streams import Outbox, commit, publish
+from candlecast.trainer.job import retrain
+
+log = logging.getLogger("candlecast.trainer")
+COMMAND: TypeAdapter[Command] = TypeAdapter(Command)
+
+
+class TrainerSettings(Settings):
+    feature_set: str = Field(default=DEFAULT.name, description="Feature set to train on")
+
+
+class Trainer:
+    def __init__(self, redis: Redis, settings: TrainerSettings) -> None:
+        self.redis = redis
+        self.settings = settings
+        self.keys = settings.keys
+        self.bars = BarStore(settings.home)
+        self.models = FileModelStore(settings.home)
+        self.feature_set = get_feature_set(settings.feature_set)
+        self.origin = Origin(self.keys.commands, GROUP_TRAINER)
+
+    async def handle(self, entries: list[Entry]) -> None:
+        decoded = decode(entries, COMMAND, self.origin, now_ms())
+        for entry, command in decoded.ok:
+            outbox = Outbox(self.settings.maxlen)
+            await self._run(command, outbox)
+            outbox.ack(self.keys.commands, GROUP_TRAINER, [entry.id])
+            await commit(self.redis, outbox)
+        if decoded.dead:
+            outbox = Outbox(self.settings.maxlen)
+            for dead in decoded.dead:
+                outbox.add(self.keys.dlq, dead)
+            outbox.ack(self.keys.commands, GROUP_TRAINER, [d.entry_id for d in decoded.dead])
+            await commit(self.redis, outbox)
+
+    async def _run(self, command: RetrainModel | RollbackModel, outbox: Outbox) -> None:
+        log.info("command %s (%s)", command.command, command.request_id)
+        try:
+            outcome: ModelPromoted | ModelRejected
+            if isinstance(command, RetrainModel):
+                outcome = await asyncio.to_thread(self._retrain, command, asyncio.get_running_loop())
+            else:
+                outcome = await asyncio.to_thread(self._rollback, command)
+        except Exception as exc:
+            log.exception("command %s failed", command.request_id)
+            outbox.add(self.keys.events, TrainingFailed(request_id=command.request_id, error=str(exc)))
+            return
+        stream = self.keys.models if isinstance(outcome, ModelPromoted) else self.keys.events
+        outbox.add(stream, outcome)
+        log.info("%s: %s", outcome.event, outcome.version)
+
+    def _retrain(
+        self, command: RetrainModel, loop: asyncio.AbstractEventLoop
+    ) -> ModelPromoted | ModelRejected:
+        def progress(stage: str, detail: str) -> None:
+            log.info("[%s] %s: %s", command.request_id[:8], stage, detail)
+            event = TrainingProgress(request_id=command.request_id, stage=stage, detail=detail)
+            coro = publish(self.redis, self.keys.events, event, self.settings.maxlen)
+            asyncio.run_coroutine_threadsafe(coro, loop).result(timeout=10)
+
+        return retrain(command, self.bars, self.models, self.feature_set, progress, now_ms)
+
+    def _rollback(self, command: RollbackModel) -> ModelPromoted:
+        card = self.models.card(command.version)
+        self.models.promote(command.version)
+        return ModelPromoted(
+            request_id=command.request_id,
+            version=card.version,
+            sha256=card.sha256,
+            feature_set=card.feature_set,
+            horizon=card.horizon,
+            metrics=card.metrics,
+        )
+
+
+async def main(settings: TrainerSettings) -> None:
+    redis = Redis.from_url(settings.url)
+    trainer = Trainer(redis, settings)
+    await serve(redis, settings, [Consumer(settings.keys.commands, GROUP_TRAINER, trainer.handle)])
+    await redis.aclose()
+
+
+def run() -> None:
+    asyncio.run(main(TrainerSettings()))

@@ -1,0 +1,68 @@
+"""Training rows pooled over symbols: features at t, the up label for t + horizon."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import NDArray
+
+from candlecast.shared.features import compute
+from candlecast.shared.labels import assert_no_label_columns, up_label
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from candlecast.shared.bars import Bars
+    from candlecast.shared.features import FeatureSet
+
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
+
+
+@dataclass(frozen=True, slots=True)
+class Dataset:
+    """Rows sorted by `ts` (ties keep the order of `symbols`); `symbol` indexes `symbols`."""
+
+    X: F64
+    y: F64
+    ts: I64
+    symbol: I64
+    symbols: tuple[str, ...]
+    feature_names: tuple[str, ...]
+
+    def __len__(self) -> int:
+        return int(self.ts.shape[0])
+
+
+def labelled_rows(bars: Bars, feature_set: FeatureSet, horizon: int) -> tuple[F64, F64, I64]:
+    """(X, y, ts) of one series, without the tail rows whose label is still unknown."""
+    rows = compute(bars, feature_set)
+    if tuple(rows.names) != tuple(feature_set.names):
+        raise ValueError(f"feature rows {rows.names} != feature set {feature_set.names}")
+    at = np.searchsorted(bars.ts, rows.ts)
+    if rows.ts.shape[0] and not np.array_equal(bars.ts[np.minimum(at, len(bars) - 1)], rows.ts):
+        raise ValueError(f"{bars.symbol}: feature timestamps are not bar timestamps")
+    y = up_label(bars.close, horizon)[at]
+    known = np.isfinite(y)
+    return rows.values[known], y[known], rows.ts[known]
+
+
+def build_dataset(series: Sequence[Bars], feature_set: FeatureSet, horizon: int) -> Dataset:
+    """Rows of every series, pooled and sorted by time."""
+    assert_no_label_columns(feature_set.names)
+    if not series:
+        raise ValueError("no series to build a dataset from")
+    parts = [labelled_rows(bars, feature_set, horizon) for bars in series]
+    symbol = np.concatenate([np.full(p[2].shape[0], i, dtype=np.int64) for i, p in enumerate(parts)])
+    ts = np.concatenate([p[2] for p in parts])
+    order = np.argsort(ts, kind="stable")
+    return Dataset(
+        X=np.concatenate([p[0] for p in parts])[order],
+        y=np.concatenate([p[1] for p in parts])[order],
+        ts=ts[order],
+        symbol=symbol[order],
+        symbols=tuple(bars.symbol for bars in series),
+        feature_names=tuple(feature_set.names),
+    )
