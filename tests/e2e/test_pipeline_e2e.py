@@ -1,0 +1,101 @@
+"""The walking skeleton end to end: real Redis, services as real `candlecast run` processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import redis
+
+from candlecast.ingest.synthetic import synthetic_bars
+from candlecast.shared.barfile import write_bar_file
+from candlecast.shared.bars import Bars
+from candlecast.shared.demo import Fleet
+from candlecast.shared.features import DEFAULT, warmup_bars
+
+pytestmark = [pytest.mark.redis, pytest.mark.e2e]
+
+SYMBOLS = ("AAA", "BBB")
+TF_MS = 300_000
+START = 1_735_689_600_000
+
+
+def cli(env: dict[str, str], *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    cmd = [sys.executable, "-m", "candlecast.shared.cli", *args]
+    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def market_file(folder: Path, name: str, first: int, n: int) -> Path:
+    """Bars [first, first + n) of a seeded market, so later files continue earlier ones."""
+    series = [
+        s.take(slice(first, first + n)) for s in synthetic_bars(SYMBOLS, "5m", START, first + n, seed=3)
+    ]
+    path = folder / name
+    write_bar_file(path, series)
+    return path
+
+
+def entries(client: redis.Redis, stream: str) -> list[dict[str, object]]:
+    return [json.loads(f[b"__data__"]) for _, f in client.xrange(stream)]
+
+
+def wait_for(predicate, timeout: float, fleet: Fleet, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        fleet.check()
+        if predicate():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture
+def stack(redis_url: str, tmp_path: Path):
+    env = {**os.environ, "CANDLECAST_REDIS_URL": redis_url, "CANDLECAST_HOME": str(tmp_path / "home")}
+    fleet = Fleet(env, tmp_path)
+    fleet.start(("features", "trainer", "predictor"))
+    yield env, fleet, redis.Redis.from_url(redis_url)
+    fleet.stop()
+    for log in tmp_path.glob("*.log"):
+        print(f"--- {log.name}\n{log.read_text()[-3000:]}")
+
+
+def test_bars_to_promoted_predictions_and_hot_reload(stack, tmp_path: Path) -> None:
+    env, fleet, client = stack
+    keys_pred = "candlecast:predictions"
+    history = 1_500
+    assert cli(env, "replay", str(market_file(tmp_path, "a.parquet", 0, history))).returncode == 0
+    rows_expected = len(SYMBOLS) * (history - warmup_bars(DEFAULT) + 1)
+    wait_for(lambda: client.xlen("candlecast:features") >= rows_expected, 120, fleet, "feature rows")
+    assert client.xlen(keys_pred) == 0, "no champion yet: nothing may be predicted"
+
+    first = cli(env, "retrain", "--horizon", "3", "--follow", timeout=300)
+    assert first.returncode == 0, first.stdout + first.stderr
+    v1 = first.stdout.split("promoted ")[1].split()[0]
+
+    more = 200
+    assert cli(env, "replay", str(market_file(tmp_path, "b.parquet", history, more))).returncode == 0
+    wait_for(lambda: client.xlen(keys_pred) >= len(SYMBOLS) * more, 60, fleet, "predictions")
+    preds = entries(client, keys_pred)
+    assert len(preds) == len(SYMBOLS) * more
+    assert {p["model_version"] for p in preds} == {v1}
+    assert all(0.0 <= float(p["prob_up"]) <= 1.0 and p["horizon"] == 3 for p in preds)  # type: ignore[arg-type]
+    for symbol in SYMBOLS:
+        own = entries(client, f"candlecast:predictions:{symbol}")
+        assert [p["ts"] for p in own] == [p["ts"] for p in preds if p["symbol"] == symbol]
+
+    second = cli(env, "retrain", "--horizon", "3", "--follow", timeout=300)
+    assert second.returncode == 0, second.stdout + second.stderr
+    v2 = second.stdout.split("promoted ")[1].split()[0]
+    assert v2 != v1
+    assert cli(env, "replay", str(market_file(tmp_path, "c.parquet", history + more, more))).returncode == 0
+    wait_for(lambda: client.xlen(keys_pred) >= 2 * len(SYMBOLS) * more, 60, fleet, "predictions by v2")
+    latest = entries(client, keys_pred)[len(preds) :]
+    assert len(latest) == len(SYMBOLS) * more
+    assert {p["model_version"] for p in latest} == {v2}, "every predictor hot-reloads without a restart"
+    assert client.xlen("candlecast:dlq") == 0

@@ -1,0 +1,151 @@
+"""The predictor's handlers against a real Redis: serving, refusing and hot-swapping models."""
+
+from __future__ import annotations
+
+import json
+
+import lightgbm
+import numpy as np
+import pytest
+from redis.asyncio import Redis
+
+from candlecast.predictor.app import Predictor
+from candlecast.shared.entries import Entry
+from candlecast.shared.messages import FeatureSetId, FeaturesComputed, ModelMetrics, ModelPromoted
+from candlecast.shared.model import UpModel
+from candlecast.shared.registry import CardDraft, FileModelStore
+from candlecast.shared.settings import Settings
+
+pytestmark = pytest.mark.redis
+
+NAMES = ("f1", "f2")
+FS = FeatureSetId(name="t", version=1, hash="a" * 16)
+OTHER = FeatureSetId(name="t", version=2, hash="b" * 16)
+METRICS = ModelMetrics(
+    log_loss=0.69,
+    brier=0.25,
+    auc=0.5,
+    ece=0.01,
+    baseline_log_loss=0.69,
+    baseline_brier=0.25,
+    n_train=10,
+    n_holdout=5,
+)
+
+
+def model(fs: FeatureSetId, seed: int) -> UpModel:
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(400, 2))
+    y = (X[:, 0] + rng.normal(scale=0.5, size=400) > 0).astype(float)
+    data = lightgbm.Dataset(X, y, feature_name=list(NAMES))
+    booster = lightgbm.train(
+        {"objective": "binary", "verbose": -1, "num_threads": 1}, data, num_boost_round=5
+    )
+    return UpModel(booster, NAMES, fs, 1, "5m")
+
+
+def register(store: FileModelStore, m: UpModel, now: int) -> tuple[str, str]:
+    version = store.new_version(now)
+    draft = CardDraft(
+        created_at=now,
+        feature_set=m.feature_set,
+        horizon=1,
+        timeframe="5m",
+        symbols=("AAA",),
+        params={},
+        metrics=METRICS,
+        train_start_ts=0,
+        train_end_ts=1,
+        holdout_start_ts=2,
+        n_features=2,
+    )
+    return version, store.save(version, m, draft).sha256
+
+
+def rows(fs: FeatureSetId, n: int, first_ts: int = 0) -> list[Entry]:
+    out = []
+    for i in range(n):
+        row = FeaturesComputed(
+            symbol="AAA",
+            timeframe="5m",
+            ts=first_ts + i * 300_000,
+            feature_set=fs,
+            values={"f1": i / n - 0.5, "f2": 0.1},
+            close=100.0,
+        )
+        out.append(Entry(f"{i + 1}-0", row.model_dump_json().encode()))
+    return out
+
+
+async def stream(redis: Redis, key: str) -> list[dict]:
+    return [json.loads(f[b"__data__"]) for _, f in await redis.xrange(key)]
+
+
+async def test_no_champion_publishes_nothing_and_acks(redis_url, tmp_path) -> None:
+    redis = Redis.from_url(redis_url)
+    p = Predictor(redis, Settings(redis_url=redis_url, home=tmp_path), FileModelStore(tmp_path))
+    p.load_champion()
+    await p.handle(rows(FS, 5))
+    assert await redis.xlen(p.keys.predictions) == 0
+    assert p.unserved == 5
+    await redis.aclose()
+
+
+async def test_serves_champion_to_both_streams_and_hot_swaps(redis_url, tmp_path) -> None:
+    redis = Redis.from_url(redis_url)
+    store = FileModelStore(tmp_path)
+    v1, _ = register(store, model(FS, 1), 1_000)
+    store.promote(v1)
+    p = Predictor(redis, Settings(redis_url=redis_url, home=tmp_path), store)
+    p.load_champion()
+    await p.handle(rows(FS, 4))
+    v2, sha2 = register(store, model(FS, 2), 2_000)
+    await p.on_promoted(
+        ModelPromoted(request_id="r", version=v2, sha256=sha2, feature_set=FS, horizon=1, metrics=METRICS)
+    )
+    await p.handle(rows(FS, 3, first_ts=4 * 300_000))
+
+    all_preds = await stream(redis, p.keys.predictions)
+    assert [x["model_version"] for x in all_preds] == [v1] * 4 + [v2] * 3
+    assert all_preds == await stream(redis, p.keys.predictions_for("AAA"))
+    assert all(0.0 <= x["prob_up"] <= 1.0 for x in all_preds)
+    assert len({x["prob_up"] for x in all_preds[:4]}) > 1, "probabilities depend on the features"
+    await redis.aclose()
+
+
+async def test_refuses_model_with_other_feature_set_and_keeps_serving(redis_url, tmp_path) -> None:
+    redis = Redis.from_url(redis_url)
+    store = FileModelStore(tmp_path)
+    v1, _ = register(store, model(FS, 1), 1_000)
+    store.promote(v1)
+    p = Predictor(redis, Settings(redis_url=redis_url, home=tmp_path, consumer="p1"), store)
+    p.load_champion()
+    await p.handle(rows(FS, 2))
+    v2, sha2 = register(store, model(OTHER, 2), 2_000)
+    await p.on_promoted(
+        ModelPromoted(request_id="r", version=v2, sha256=sha2, feature_set=OTHER, horizon=1, metrics=METRICS)
+    )
+    assert p.served is not None and p.served.version == v1
+    refused = await stream(redis, p.keys.events)
+    assert refused[0]["event"] == "model_refused" and refused[0]["version"] == v2
+    assert "differs from incoming rows" in refused[0]["reason"]
+
+    await p.handle(rows(OTHER, 1, first_ts=10**9))  # rows the champion can't read: dead letter
+    dead = await stream(redis, p.keys.dlq)
+    assert len(dead) == 1 and "does not match model" in dead[0]["reason"]
+    await redis.aclose()
+
+
+async def test_tampered_artifact_is_refused(redis_url, tmp_path) -> None:
+    redis = Redis.from_url(redis_url)
+    store = FileModelStore(tmp_path)
+    p = Predictor(redis, Settings(redis_url=redis_url, home=tmp_path), store)
+    v1, sha1 = register(store, model(FS, 1), 1_000)
+    artifact = tmp_path / "models" / v1 / "model.joblib"
+    artifact.write_bytes(artifact.read_bytes() + b"x")
+    await p.on_promoted(
+        ModelPromoted(request_id="r", version=v1, sha256=sha1, feature_set=FS, horizon=1, metrics=METRICS)
+    )
+    assert p.served is None
+    assert (await stream(redis, p.keys.events))[0]["event"] == "model_refused"
+    await redis.aclose()
