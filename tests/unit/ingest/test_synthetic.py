@@ -54,9 +54,7 @@ def test_every_bar_is_valid():
     for bars in synthetic_bars(["A", "B"], "5m", START, 5000, seed=11, vol=0.01):
         problems = [
             bar_problem(o, h, lo, c, v)
-            for o, h, lo, c, v in zip(
-                bars.open, bars.high, bars.low, bars.close, bars.volume, strict=True
-            )
+            for o, h, lo, c, v in zip(bars.open, bars.high, bars.low, bars.close, bars.volume, strict=True)
         ]
         assert problems == [None] * len(bars)
         assert (bars.volume > 0).all()

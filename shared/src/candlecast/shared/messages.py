@@ -72,9 +72,7 @@ class FeatureSetId(BaseModel):
 
     name: str = Field(description="Feature set name", examples=["core"])
     version: int = Field(ge=1, description="Feature set version")
-    hash: str = Field(
-        description="sha256 prefix of the feature definitions", examples=["3f2a9c01d4e5b6a7"]
-    )
+    hash: str = Field(description="sha256 prefix of the feature definitions", examples=["3f2a9c01d4e5b6a7"])
 
 
 class FeaturesComputed(Message):
@@ -108,9 +106,7 @@ class PredictionMade(Message):
     ts: TsMs = Field(description="UTC epoch ms of the bar the prediction was made after")
     horizon: int = Field(ge=1, description="Bars ahead the probability refers to")
     prob_up: float = Field(ge=0, le=1, description="P(close[t+horizon] > close[t])")
-    forecast: list[OhlcStep] = Field(
-        default_factory=list, description="Next bars' OHLC; may be empty"
-    )
+    forecast: list[OhlcStep] = Field(default_factory=list, description="Next bars' OHLC; may be empty")
     model_version: str = Field(description="Registry version of the model that made it")
     produced_at: TsMs = Field(description="UTC epoch ms when the predictor published it")
 
@@ -127,9 +123,7 @@ class RetrainModel(Message):
     )
     timeframe: Timeframe = Field(default="5m", description="Bar length")
     horizon: int = Field(default=1, ge=1, le=500, description="Label horizon in bars")
-    trials: int = Field(
-        default=1, ge=1, le=10_000, description="Tuning trials (fixed params use one)"
-    )
+    trials: int = Field(default=1, ge=1, le=10_000, description="Tuning trials (fixed params use one)")
 
 
 class RollbackModel(Message):
@@ -186,9 +180,7 @@ class TrainingProgress(Message):
 
     event: Literal["training_progress"] = "training_progress"
     request_id: str = Field(description="The command being served")
-    stage: str = Field(
-        description="What the trainer is doing", examples=["dataset", "fit", "evaluate"]
-    )
+    stage: str = Field(description="What the trainer is doing", examples=["dataset", "fit", "evaluate"])
     detail: str = Field(default="", description="Human-readable detail")
 
 

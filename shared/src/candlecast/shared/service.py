@@ -65,9 +65,7 @@ async def prepare(redis: Redis, settings: Settings, consumers: Sequence[Consumer
     for c in consumers:
         await ensure_group(redis, c.stream, c.group)
     for c in consumers:
-        await drain_pending(
-            redis, c.stream, c.group, settings.consumer, c.handle, settings.batch_size
-        )
+        await drain_pending(redis, c.stream, c.group, settings.consumer, c.handle, settings.batch_size)
 
 
 async def groups_missing(redis: Redis, consumers: Sequence[Consumer]) -> bool:

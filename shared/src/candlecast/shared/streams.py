@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 from pydantic import BaseModel
 from redis.asyncio import Redis
@@ -14,6 +15,19 @@ from candlecast.shared.constants import DATA_FIELD
 from candlecast.shared.entries import Entry, entry_from_fields
 
 log = logging.getLogger(__name__)
+
+Fields = dict[bytes, bytes]
+Rows = list[tuple[bytes, Fields]]
+
+
+def reply_rows(reply: object) -> list[tuple[str, Rows]]:
+    """XREAD/XREADGROUP replies as (stream, [(id, fields)]), whatever redis-py's typing says."""
+    streams = cast("list[tuple[bytes, Rows]]", reply or [])
+    return [(name.decode(), rows) for name, rows in streams]
+
+
+async def xread(redis: Redis, cursors: dict[str, str], block_ms: int, count: int) -> list[tuple[str, Rows]]:
+    return reply_rows(await redis.xread(cursors, block=block_ms, count=count))  # type: ignore[arg-type]
 
 
 async def ensure_group(redis: Redis, stream: str, group: str) -> None:
@@ -27,7 +41,7 @@ async def ensure_group(redis: Redis, stream: str, group: str) -> None:
 
 async def last_id(redis: Redis, stream: str) -> str:
     """Id of the newest entry, or "0-0" for an empty stream."""
-    newest = await redis.xrevrange(stream, count=1)
+    newest = cast("Rows", await redis.xrevrange(stream, count=1))
     return newest[0][0].decode() if newest else "0-0"
 
 
@@ -82,8 +96,8 @@ async def drain_pending(
     """Re-run this consumer's own unacked entries (left by a crash) before reading new ones."""
     start, total = "0", 0
     while True:
-        reply = await redis.xreadgroup(group, consumer, {stream: start}, count=count)
-        rows = reply[0][1] if reply else []
+        replies = reply_rows(await redis.xreadgroup(group, consumer, {stream: start}, count=count))
+        rows = replies[0][1] if replies else []
         if not rows:
             return total
         trimmed = [i for i, f in rows if not f]  # pending, but trimmed away by MAXLEN

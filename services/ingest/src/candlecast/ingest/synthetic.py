@@ -38,9 +38,7 @@ class _Walk:
 
 def _walk(symbol: str, seed: int, start_price: float) -> _Walk:
     key = zlib.crc32(symbol.encode())
-    returns, wicks, volumes = (
-        np.random.default_rng(s) for s in np.random.SeedSequence([seed, key]).spawn(3)
-    )
+    returns, wicks, volumes = (np.random.default_rng(s) for s in np.random.SeedSequence([seed, key]).spawn(3))
     return _Walk(symbol, returns, wicks, volumes, float(np.log(start_price)))
 
 
@@ -97,6 +95,4 @@ def synthetic_bars(
     vol: float = 0.002,
 ) -> list[Bars]:
     """`n` bars per symbol of a seeded geometric random walk (i.i.d. normal log returns)."""
-    return SyntheticMarket(
-        symbols, timeframe, start_ts, seed, start_price=start_price, vol=vol
-    ).next_chunk(n)
+    return SyntheticMarket(symbols, timeframe, start_ts, seed, start_price=start_price, vol=vol).next_chunk(n)
