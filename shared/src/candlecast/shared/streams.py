@@ -68,16 +68,61 @@ class Outbox:
             self.acks.append((stream, group, list(ids)))
 
 
+# One script per batch: atomic like MULTI/EXEC, but one command and one reply.
+# ARGV: maxlen, n_adds, (key_index, data)*, n_hashes, (key_index, n_pairs, field, value...)*,
+#       n_acks, (key_index, group, n_ids, id...)*. KEYS lists every key touched.
+COMMIT_SCRIPT = """
+local a = 1
+local maxlen = ARGV[a]; a = a + 1
+local n = tonumber(ARGV[a]); a = a + 1
+for _ = 1, n do
+  redis.call('XADD', KEYS[tonumber(ARGV[a])], 'MAXLEN', '~', maxlen, '*', '__data__', ARGV[a + 1])
+  a = a + 2
+end
+n = tonumber(ARGV[a]); a = a + 1
+for _ = 1, n do
+  local key, pairs = KEYS[tonumber(ARGV[a])], tonumber(ARGV[a + 1])
+  redis.call('HSET', key, unpack(ARGV, a + 2, a + 1 + 2 * pairs))
+  a = a + 2 + 2 * pairs
+end
+n = tonumber(ARGV[a]); a = a + 1
+for _ = 1, n do
+  local key, group, count = KEYS[tonumber(ARGV[a])], ARGV[a + 1], tonumber(ARGV[a + 2])
+  for i = a + 3, a + 2 + count, 4000 do
+    redis.call('XACK', key, group, unpack(ARGV, i, math.min(i + 3999, a + 2 + count)))
+  end
+  a = a + 3 + count
+end
+return a
+"""
+
+
+def commit_args(outbox: Outbox) -> tuple[list[str], list[bytes | str | int]]:
+    """KEYS and ARGV of `COMMIT_SCRIPT` for one outbox."""
+    keys: dict[str, int] = {}
+
+    def index(key: str) -> int:
+        return keys.setdefault(key, len(keys) + 1)
+
+    argv: list[bytes | str | int] = [outbox.maxlen, len(outbox.adds)]
+    for stream, data in outbox.adds:
+        argv += [index(stream), data]
+    argv.append(len(outbox.hashes))
+    for key, mapping in outbox.hashes:
+        argv += [index(key), len(mapping)]
+        for name, value in mapping.items():
+            argv += [name, value]
+    argv.append(len(outbox.acks))
+    for stream, group, ids in outbox.acks:
+        argv += [index(stream), group, len(ids), *ids]
+    return list(keys), argv
+
+
 async def commit(redis: Redis, outbox: Outbox) -> None:
-    """One MULTI/EXEC: outputs, checkpoints and acks land together or not at all."""
-    async with redis.pipeline(transaction=True) as pipe:
-        for stream, data in outbox.adds:
-            pipe.xadd(stream, {DATA_FIELD: data}, maxlen=outbox.maxlen, approximate=True)
-        for key, mapping in outbox.hashes:
-            pipe.hset(key, mapping=mapping)  # type: ignore[arg-type]
-        for stream, group, ids in outbox.acks:
-            pipe.xack(stream, group, *ids)
-        await pipe.execute()
+    """Outputs, checkpoints and acks land together or not at all (one Lua script)."""
+    keys, argv = commit_args(outbox)
+    if len(argv) > 3:
+        await redis.register_script(COMMIT_SCRIPT)(keys=keys, args=argv)
 
 
 async def publish(redis: Redis, stream: str, message: BaseModel, maxlen: int) -> str:

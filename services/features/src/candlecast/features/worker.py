@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from candlecast.shared.bars import Bars
 from candlecast.shared.entries import Entry, Origin, dead_letter, id_key
 from candlecast.shared.features import FeatureRows, FeatureSet, FeatureState, advance
-from candlecast.shared.messages import BarClosed, DeadLettered, FeaturesComputed
+from candlecast.shared.messages import SCHEMA_VERSION, BarClosed, DeadLettered, FeaturesComputed
 
 SeriesKey = tuple[str, str]
 
@@ -100,8 +100,9 @@ def to_messages(
     close_at = {b.ts: b.close for b in bars}
     names = rows.names
     fs_id = feature_set.id
-    return [
-        FeaturesComputed(
+    return [  # built from the kernel's own output: construct, don't re-validate
+        FeaturesComputed.model_construct(
+            schema_version=SCHEMA_VERSION,
             symbol=symbol,
             timeframe=timeframe,
             ts=ts,
