@@ -1,0 +1,103 @@
+"""Shared set-up for the pipeline benchmarks: a private Redis, a champion model, the services."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import redis
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from candlecast.ingest.synthetic import synthetic_bars  # noqa: E402
+from candlecast.shared.bars import Bars  # noqa: E402
+from candlecast.shared.barstore import BarStore  # noqa: E402
+from candlecast.shared.clock import now_ms  # noqa: E402
+from candlecast.shared.demo import Fleet  # noqa: E402
+from candlecast.shared.embedded import local_redis  # noqa: E402
+from candlecast.shared.features import DEFAULT  # noqa: E402
+from candlecast.shared.registry import FileModelStore  # noqa: E402
+from candlecast.trainer.job import draft_card  # noqa: E402
+from candlecast.shared.messages import RetrainModel  # noqa: E402
+from candlecast.trainer.pipeline import train_candidate  # noqa: E402
+
+START = 1_700_000_000_000 // 300_000 * 300_000
+
+
+@dataclass
+class Stack:
+    url: str
+    home: Path
+    fleet: Fleet
+    client: redis.Redis
+
+
+def market(symbols: int, bars: int, seed: int = 5) -> list[Bars]:
+    return synthetic_bars([f"SYM{i:02d}" for i in range(symbols)], "5m", START, bars, seed=seed)
+
+
+def champion(home: Path, train_bars: int = 3_000) -> str:
+    """Train and promote a model on a separate synthetic history."""
+    series = market(2, train_bars, seed=99)
+    store = FileModelStore(home)
+    command = RetrainModel()
+    candidate = train_candidate(series, DEFAULT, 1, "5m", seed=0)
+    version = store.new_version(now_ms())
+    store.save(version, candidate.model, draft_card(candidate, command, ("SYM00", "SYM01"), now_ms()))
+    store.promote(version)
+    BarStore(home)  # the folder exists for the services
+    return version
+
+
+@contextlib.contextmanager
+def stack(services: tuple[str, ...] = ("features", "predictor")) -> Iterator[Stack]:
+    with local_redis() as url, tempfile.TemporaryDirectory() as folder:
+        home = Path(folder)
+        champion(home)
+        env = {
+            **os.environ,
+            "CANDLECAST_REDIS_URL": url,
+            "CANDLECAST_HOME": str(home),
+            "CANDLECAST_LOG_LEVEL": "WARNING",
+        }
+        fleet = Fleet(env, home)
+        fleet.start(services)
+        client = redis.Redis.from_url(url)
+        try:
+            wait_groups(client, fleet)
+            yield Stack(url, home, fleet, client)
+        finally:
+            fleet.stop()
+
+
+def wait_groups(client: redis.Redis, fleet: Fleet) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        fleet.check()
+        try:
+            if all(
+                client.exists(k) and client.xinfo_groups(k)
+                for k in ("candlecast:bars", "candlecast:features")
+                if k != "candlecast:features" or "predictor" in fleet.procs
+            ):
+                return
+        except redis.ResponseError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("services did not start")
+
+
+def wait_len(client: redis.Redis, stream: str, n: int, fleet: Fleet, timeout: float = 600) -> float:
+    deadline = time.monotonic() + timeout
+    while client.xlen(stream) < n:
+        fleet.check()
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{stream} has {client.xlen(stream)} of {n}")
+        time.sleep(0.01)
+    return time.monotonic()
