@@ -36,6 +36,6 @@ def walk(symbol: str, n: int, seed: int, momentum: float = 0.0) -> Bars:
 Walk = Callable[..., Bars]
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def make_walk() -> Walk:
     return walk
