@@ -15,17 +15,17 @@ import redis
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from candlecast.ingest.synthetic import synthetic_bars  # noqa: E402
-from candlecast.shared.bars import Bars  # noqa: E402
-from candlecast.shared.barstore import BarStore  # noqa: E402
-from candlecast.shared.clock import now_ms  # noqa: E402
-from candlecast.shared.demo import Fleet  # noqa: E402
-from candlecast.shared.embedded import local_redis  # noqa: E402
-from candlecast.shared.features import DEFAULT  # noqa: E402
-from candlecast.shared.registry import FileModelStore  # noqa: E402
-from candlecast.trainer.job import draft_card  # noqa: E402
-from candlecast.shared.messages import RetrainModel  # noqa: E402
-from candlecast.trainer.pipeline import train_candidate  # noqa: E402
+from candlecast.ingest.synthetic import synthetic_bars
+from candlecast.shared.bars import Bars
+from candlecast.shared.barstore import BarStore
+from candlecast.shared.clock import now_ms
+from candlecast.shared.demo import Fleet
+from candlecast.shared.embedded import local_redis
+from candlecast.shared.features import DEFAULT
+from candlecast.shared.messages import RetrainModel
+from candlecast.shared.registry import FileModelStore
+from candlecast.trainer.job import draft_card
+from candlecast.trainer.pipeline import train_candidate
 
 START = 1_700_000_000_000 // 300_000 * 300_000
 

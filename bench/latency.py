@@ -8,19 +8,21 @@ Usage: python bench/latency.py [--seconds 30] [--rate 500]
 from __future__ import annotations
 
 import argparse
+import json
 import time
 
 import numpy as np
-from harness import market, stack, wait_len
+import redis
 
 from candlecast.ingest.publish import time_ordered
 from candlecast.shared.constants import DATA_FIELD
 from candlecast.shared.features import DEFAULT, warmup_bars
+from harness import market, stack, wait_len
 
 SYMBOLS = 10
 
 
-def paced_publish(client, payloads: list[str], rate: float) -> dict[tuple[str, int], int]:
+def paced_publish(client: redis.Redis, payloads: list[str], rate: float) -> dict[tuple[str, int], int]:
     """XADD at `rate` bars/s in 10 ms ticks; returns (symbol, ts) -> entry ms."""
     sent: dict[tuple[str, int], int] = {}
     per_tick = max(1, round(rate / 100))
@@ -37,8 +39,6 @@ def paced_publish(client, payloads: list[str], rate: float) -> dict[tuple[str, i
 
 
 def _key(payload: str | bytes) -> tuple[str, int]:
-    import json
-
     d = json.loads(payload)
     return d["symbol"], d["ts"]
 
@@ -59,7 +59,7 @@ def main() -> None:
         sent = paced_publish(s.client, tail, args.rate)
         wait_len(s.client, "candlecast:predictions", before + len(tail), s.fleet)
         preds = s.client.xrange("candlecast:predictions")[before:]
-    lat = np.array([int(i.split(b"-")[0]) - sent[_key(f[b"__data__"])] for i, f in preds], dtype=float)
+    lat = np.array([int(i.split(b"-")[0]) - sent[_key(f[b"__data__"])] for i, f in preds], dtype=np.float64)
     print(
         f"rate: {args.rate:.0f} bars/s for {args.seconds:.0f} s ({len(lat)} predictions), {DEFAULT.name} set"
     )

@@ -11,11 +11,10 @@ import argparse
 import statistics
 import time
 
-from harness import market, stack, wait_len
-
 from candlecast.ingest.publish import time_ordered
 from candlecast.shared.constants import DATA_FIELD
 from candlecast.shared.features import DEFAULT, warmup_bars
+from harness import market, stack, wait_len
 
 SYMBOLS, BARS = 10, 10_000
 
@@ -44,7 +43,8 @@ def main() -> None:
     runs = [one_run() for _ in range(parser.parse_args().runs)]
     publish, features, end_to_end = (statistics.median(col) for col in zip(*runs, strict=True))
     print(
-        f"bars: {SYMBOLS * BARS} ({SYMBOLS} symbols), feature set {DEFAULT.name} ({len(DEFAULT.names)} features)"
+        f"bars: {SYMBOLS * BARS} ({SYMBOLS} symbols), "
+        f"feature set {DEFAULT.name} ({len(DEFAULT.names)} features)"
     )
     print(f"publish_bars_per_s_median: {publish:,.0f}")
     print(f"features_bars_per_s_median: {features:,.0f}")

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
@@ -18,8 +19,9 @@ COMPOSE = REPO / "docker-compose.yml"
 SERVICES = ("ingest", "features", "trainer", "predictor")
 
 
-def compose() -> dict:
-    return yaml.safe_load(COMPOSE.read_text())
+def compose() -> dict[str, Any]:
+    spec: dict[str, Any] = yaml.safe_load(COMPOSE.read_text())
+    return spec
 
 
 def test_compose_file_passes_the_compose_spec_schema() -> None:
@@ -35,7 +37,8 @@ def test_compose_file_passes_the_compose_spec_schema() -> None:
 
 def test_redis_is_durable_and_services_restart_and_share_home() -> None:
     spec = compose()["services"]
-    assert "--appendonly" in spec["redis"]["command"] and "healthcheck" in spec["redis"]
+    assert "--appendonly" in spec["redis"]["command"]
+    assert "healthcheck" in spec["redis"]
     for name in SERVICES:
         svc = spec[name]
         assert svc["command"] == ["run", name]

@@ -14,7 +14,6 @@ import redis
 
 from candlecast.ingest.synthetic import synthetic_bars
 from candlecast.shared.barfile import write_bar_file
-from candlecast.shared.bars import Bars
 from candlecast.shared.demo import Fleet
 from candlecast.shared.features import DEFAULT, warmup_bars
 
@@ -84,7 +83,7 @@ def test_bars_to_promoted_predictions_and_hot_reload(stack, tmp_path: Path) -> N
     preds = entries(client, keys_pred)
     assert len(preds) == len(SYMBOLS) * more
     assert {p["model_version"] for p in preds} == {v1}
-    assert all(0.0 <= float(p["prob_up"]) <= 1.0 and p["horizon"] == 3 for p in preds)  # type: ignore[arg-type]
+    assert all(0.0 <= float(p["prob_up"]) <= 1.0 and p["horizon"] == 3 for p in preds)
     for symbol in SYMBOLS:
         own = entries(client, f"candlecast:predictions:{symbol}")
         assert [p["ts"] for p in own] == [p["ts"] for p in preds if p["symbol"] == symbol]

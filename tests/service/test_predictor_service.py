@@ -11,7 +11,7 @@ from redis.asyncio import Redis
 
 from candlecast.predictor.app import Predictor
 from candlecast.shared.entries import Entry
-from candlecast.shared.messages import FeatureSetId, FeaturesComputed, ModelMetrics, ModelPromoted
+from candlecast.shared.messages import FeaturesComputed, FeatureSetId, ModelMetrics, ModelPromoted
 from candlecast.shared.model import UpModel
 from candlecast.shared.registry import CardDraft, FileModelStore
 from candlecast.shared.settings import Settings
@@ -125,14 +125,17 @@ async def test_refuses_model_with_other_feature_set_and_keeps_serving(redis_url,
     await p.on_promoted(
         ModelPromoted(request_id="r", version=v2, sha256=sha2, feature_set=OTHER, horizon=1, metrics=METRICS)
     )
-    assert p.served is not None and p.served.version == v1
+    assert p.served is not None
+    assert p.served.version == v1
     refused = await stream(redis, p.keys.events)
-    assert refused[0]["event"] == "model_refused" and refused[0]["version"] == v2
+    assert refused[0]["event"] == "model_refused"
+    assert refused[0]["version"] == v2
     assert "differs from incoming rows" in refused[0]["reason"]
 
     await p.handle(rows(OTHER, 1, first_ts=10**9))  # rows the champion can't read: dead letter
     dead = await stream(redis, p.keys.dlq)
-    assert len(dead) == 1 and "does not match model" in dead[0]["reason"]
+    assert len(dead) == 1
+    assert "does not match model" in dead[0]["reason"]
     await redis.aclose()
 
 

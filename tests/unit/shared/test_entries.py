@@ -42,7 +42,9 @@ def test_valid_bars_pass_and_each_bad_kind_gets_its_reason() -> None:
     assert len(out.dead) == len(bad)
     for dead, (_, reason) in zip(out.dead, bad, strict=True):
         assert reason in dead.reason
-        assert dead.stream == ORIGIN.stream and dead.group == ORIGIN.group and dead.failed_at == 5
+        assert dead.stream == ORIGIN.stream
+        assert dead.group == ORIGIN.group
+        assert dead.failed_at == 5
 
 
 def test_bar_rule_edges() -> None:
@@ -57,12 +59,14 @@ def test_commands_are_discriminated() -> None:
     assert isinstance(adapter.validate_json(b'{"command":"retrain","horizon":3}'), RetrainModel)
     assert isinstance(adapter.validate_json(b'{"command":"rollback","version":"v1"}'), RollbackModel)
     out = decode([entry(1, {"command": "explode"})], adapter, ORIGIN, 0)
-    assert not out.ok and "schema check failed" in out.dead[0].reason
+    assert not out.ok
+    assert "schema check failed" in out.dead[0].reason
 
 
 def test_foreign_entries_without_data_field_are_read_as_their_fields() -> None:
     e = entry_from_fields(b"7-1", {b"symbol": b"X", b"ts": b"0"})
-    assert e.id == "7-1" and json.loads(e.data) == {"symbol": "X", "ts": "0"}
+    assert e.id == "7-1"
+    assert json.loads(e.data) == {"symbol": "X", "ts": "0"}
     assert entry_from_fields("1-0", {b"__data__": b"{}"}).data == b"{}"
 
 

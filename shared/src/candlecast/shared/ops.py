@@ -126,7 +126,8 @@ def list_models(settings: Settings) -> int:
         m = card.metrics
         print(
             f"{mark} {card.version}  {card.feature_set.name}:{card.feature_set.hash}  h={card.horizon}"
-            f"  logloss={m.log_loss:.5f} base={m.baseline_log_loss:.5f} auc={m.auc:.4f}  {','.join(card.symbols)}"
+            f"  logloss={m.log_loss:.5f} base={m.baseline_log_loss:.5f} auc={m.auc:.4f}"
+            f"  {','.join(card.symbols)}"
         )
     return 0
 
