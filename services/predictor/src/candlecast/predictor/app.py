@@ -116,18 +116,21 @@ def _sha_mismatch(event: ModelPromoted, sha256: str) -> str | None:
     return None if event.sha256 == sha256 else f"artifact sha256 {sha256} != announced {event.sha256}"
 
 
+def follow_models(broker: RedisBroker, predictor: Predictor, from_id: str) -> None:
+    """Every replica reads `models` itself (no group), from `from_id` on."""
+    settings = predictor.settings
+    sub = StreamSub(settings.keys.models, last_id=from_id, polling_interval=settings.block_ms)
+    broker.subscriber(stream=sub)(predictor.on_promoted)
+
+
 async def main(settings: Settings) -> None:
     redis = Redis.from_url(settings.url)
     predictor = Predictor(redis, settings, FileModelStore(settings.home))
     models_from = await last_id(redis, settings.keys.models)  # before loading: no promotion slips by
     await asyncio.to_thread(predictor.load_champion)
 
-    def follow_models(broker: RedisBroker) -> None:
-        sub = StreamSub(settings.keys.models, last_id=models_from, polling_interval=settings.block_ms)
-        broker.subscriber(stream=sub)(predictor.on_promoted)
-
     consumer = Consumer(settings.keys.features, GROUP_PREDICTOR, predictor.handle)
-    await serve(redis, settings, [consumer], extra=follow_models)
+    await serve(redis, settings, [consumer], extra=lambda b: follow_models(b, predictor, models_from))
     await redis.aclose()
 
 
