@@ -133,3 +133,20 @@ async def test_partitions_split_symbols_between_workers(redis_url, tmp_path) -> 
     assert set(owners.values()) == {0, 1}
     assert await redis.xlen(s.keys.features) == 8
     await redis.aclose()
+
+
+async def test_checkpoint_of_another_feature_set_restarts_warmup(redis_url, tmp_path) -> None:
+    from candlecast.shared.features import SEED
+
+    s = settings(redis_url, tmp_path)
+    redis = Redis.from_url(redis_url)
+    await ensure_group(redis, s.keys.bars, s.group)
+    bars = market(warmup_bars(DEFAULT) + 20)
+    await add_bars(redis, s.keys.bars, as_json(bars.take(slice(0, 100))))
+    await FeaturesWorker(redis, s, SEED).handle(await read_group(redis, s))  # the old deployment
+    await add_bars(redis, s.keys.bars, as_json(bars.take(slice(100, None))))
+    await FeaturesWorker(redis, s, DEFAULT).handle(await read_group(redis, s))
+    core_rows = [r for r in await rows_of(redis, s.keys.features) if r["feature_set"]["name"] == DEFAULT.name]
+    assert core_rows == [], "a fresh CORE state sees only the later bars: still warming up"
+    assert (await redis.xpending(s.keys.bars, s.group))["pending"] == 0
+    await redis.aclose()

@@ -74,12 +74,20 @@ class FeaturesWorker:
             key = self.keys.feature_state(symbol, timeframe)
             saved = await self.redis.hmget(key, ["state", "entry_id"])
             blob, entry_id = cast("list[bytes | None]", saved)
-            if blob is not None and entry_id is not None:
-                state = FeatureState.from_bytes(blob)
-                self.series[symbol, timeframe] = Series(state, entry_id.decode())
-                log.info("resumed %s %s at ts %s", symbol, timeframe, state.last_ts)
-            else:
-                self.series[symbol, timeframe] = Series(new_state(self.feature_set, timeframe))
+            self.series[symbol, timeframe] = self._resume(symbol, timeframe, blob, entry_id)
+
+    def _resume(self, symbol: str, timeframe: str, blob: bytes | None, entry_id: bytes | None) -> Series:
+        fresh = Series(new_state(self.feature_set, timeframe))
+        if blob is None or entry_id is None:
+            return fresh
+        try:
+            state = FeatureState.from_bytes(blob, feature_set=self.feature_set, timeframe=timeframe)
+        except ValueError as exc:
+            log.warning("checkpoint of %s %s not usable (%s): warming up afresh", symbol, timeframe, exc)
+            fresh.entry_id = entry_id.decode()
+            return fresh
+        log.info("resumed %s %s at ts %s", symbol, timeframe, state.last_ts)
+        return Series(state, entry_id.decode())
 
 
 async def main(settings: FeaturesSettings) -> None:
