@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -98,6 +99,7 @@ def run_demo(seconds: float) -> int:
         except (KeyboardInterrupt, TimeoutError):
             pass
         finally:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not abort the clean-up
             print("stopping services")
             fleet.stop()
     return 0
