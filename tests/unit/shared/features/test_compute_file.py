@@ -77,7 +77,15 @@ def test_timeframe_column_is_used_when_present(tmp_path, series):
     check_output(tmp_path / "out.parquet", series)
 
 
-def test_missing_timeframe_is_an_error(tmp_path, series):
-    pq.write_table(bars_table(series), tmp_path / "bars.parquet")
-    with pytest.raises(ValueError, match="timeframe"):
-        compute_file(tmp_path / "bars.parquet", tmp_path / "out.parquet", SEED)
+def test_no_timeframe_column_means_5m_and_repeated_ts_keep_the_first(tmp_path, series):
+    table = bars_table(series)
+    doubled = pa.concat_tables([table, table.slice(0, 7).set_column(1, "open", pa.array([1e9] * 7))])
+    pq.write_table(doubled, tmp_path / "bars.parquet")
+    compute_file(tmp_path / "bars.parquet", tmp_path / "out.parquet", SEED)
+    out = pq.read_table(tmp_path / "out.parquet")
+    assert set(out["timeframe"].to_pylist()) == {"5m"}
+    first = next(b for b in series if b.symbol == out["symbol"][0].as_py())
+    assert np.array_equal(
+        out.filter(pc.equal(out["symbol"], first.symbol))["close"].to_numpy(),
+        compute(first, SEED).values[:, 0],
+    )
