@@ -31,7 +31,7 @@ from candlecast.shared.registry import FileModelStore
 from candlecast.shared.service import Consumer, serve
 from candlecast.shared.settings import Settings
 from candlecast.shared.streams import Outbox, commit, publish
-from candlecast.trainer.job import retrain
+from candlecast.trainer.job import retrain, rollback
 
 log = logging.getLogger("candlecast.trainer")
 COMMAND: TypeAdapter[Command] = TypeAdapter(Command)
@@ -93,16 +93,7 @@ class Trainer:
         return retrain(command, self.bars, self.models, self.feature_set, progress, now_ms)
 
     def _rollback(self, command: RollbackModel) -> ModelPromoted:
-        card = self.models.card(command.version)
-        self.models.promote(command.version)
-        return ModelPromoted(
-            request_id=command.request_id,
-            version=card.version,
-            sha256=card.sha256,
-            feature_set=card.feature_set,
-            horizon=card.horizon,
-            metrics=card.metrics,
-        )
+        return rollback(command, self.models)
 
 
 async def main(settings: TrainerSettings) -> None:

@@ -8,8 +8,8 @@ from candlecast.shared.bars import Bars
 from candlecast.shared.barstore import BarReader
 from candlecast.shared.clock import Clock
 from candlecast.shared.features import FeatureSet
-from candlecast.shared.messages import ModelPromoted, ModelRejected, RetrainModel
-from candlecast.shared.registry import CardDraft, ModelStore
+from candlecast.shared.messages import ModelPromoted, ModelRejected, RetrainModel, RollbackModel
+from candlecast.shared.registry import CardDraft, ModelCard, ModelStore
 from candlecast.trainer.pipeline import Candidate, should_promote, train_candidate
 
 Progress = Callable[[str, str], None]
@@ -76,9 +76,19 @@ def retrain(
         return ModelRejected(request_id=command.request_id, version=version, reason=reason)
     store.promote(version)
     progress("promote", f"{version}: {reason}")
+    return promoted(card, command.request_id)
+
+
+def rollback(command: RollbackModel, store: ModelStore) -> ModelPromoted:
+    """Make an earlier version champion again (its checksum is verified on promote)."""
+    store.promote(command.version)
+    return promoted(store.card(command.version), command.request_id)
+
+
+def promoted(card: ModelCard, request_id: str) -> ModelPromoted:
     return ModelPromoted(
-        request_id=command.request_id,
-        version=version,
+        request_id=request_id,
+        version=card.version,
         sha256=card.sha256,
         feature_set=card.feature_set,
         horizon=card.horizon,

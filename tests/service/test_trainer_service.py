@@ -1,0 +1,70 @@
+"""The trainer's handler against a real Redis: promote, fail loudly, dead-letter, roll back."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from redis.asyncio import Redis
+
+from candlecast.ingest.synthetic import synthetic_bars
+from candlecast.shared.barstore import BarStore
+from candlecast.shared.entries import Entry
+from candlecast.shared.messages import RetrainModel, RollbackModel
+from candlecast.shared.registry import FileModelStore
+from candlecast.trainer.app import Trainer, TrainerSettings
+
+pytestmark = pytest.mark.redis
+
+
+def entry(i: int, data: bytes) -> Entry:
+    return Entry(f"{i}-0", data)
+
+
+async def stream(redis: Redis, key: str) -> list[dict]:
+    return [json.loads(f[b"__data__"]) for _, f in await redis.xrange(key)]
+
+
+async def test_retrain_promotes_then_rollback_restores(redis_url, tmp_path) -> None:
+    for bars in synthetic_bars(["AAA", "BBB"], "5m", 1_735_689_600_000, 1_500, seed=4):
+        BarStore(tmp_path).append(bars)
+    redis = Redis.from_url(redis_url)
+    trainer = Trainer(redis, TrainerSettings(redis_url=redis_url, home=tmp_path, feature_set="seed"))
+    await trainer.handle([entry(1, RetrainModel(request_id="a", horizon=2).model_dump_json().encode())])
+    await trainer.handle([entry(2, RetrainModel(request_id="b", horizon=2).model_dump_json().encode())])
+    first, second = await stream(redis, trainer.keys.models)
+    assert (first["request_id"], second["request_id"]) == ("a", "b")
+    assert first["horizon"] == 2
+    assert first["feature_set"]["name"] == "seed"
+    store = FileModelStore(tmp_path)
+    assert store.champion() == second["version"]
+    stages = [e["stage"] for e in await stream(redis, trainer.keys.events) if e["request_id"] == "a"]
+    assert stages == ["dataset", "fit", "evaluate", "promote"]
+
+    await trainer.handle(
+        [entry(3, RollbackModel(request_id="c", version=first["version"]).model_dump_json().encode())]
+    )
+    assert store.champion() == first["version"]
+    assert (await stream(redis, trainer.keys.models))[-1]["version"] == first["version"]
+    await redis.aclose()
+
+
+async def test_failures_are_reported_and_bad_commands_dead_lettered(redis_url, tmp_path) -> None:
+    redis = Redis.from_url(redis_url)
+    trainer = Trainer(redis, TrainerSettings(redis_url=redis_url, home=tmp_path, feature_set="seed"))
+    await trainer.handle(
+        [
+            entry(1, RetrainModel(request_id="empty").model_dump_json().encode()),
+            entry(2, b'{"command":"retrain","horizon":0}'),
+            entry(3, RollbackModel(request_id="r", version="nope").model_dump_json().encode()),
+        ]
+    )
+    events = await stream(redis, trainer.keys.events)
+    failed = {e["request_id"]: e["error"] for e in events if e["event"] == "training_failed"}
+    assert "no stored 5m bars" in failed["empty"]
+    assert "r" in failed
+    dead = await stream(redis, trainer.keys.dlq)
+    assert [d["entry_id"] for d in dead] == ["2-0"]
+    assert "horizon" in dead[0]["reason"]
+    assert await redis.xlen(trainer.keys.models) == 0
+    await redis.aclose()
