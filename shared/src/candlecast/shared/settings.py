@@ -27,7 +27,7 @@ class Settings(BaseSettings):
     )
     home: Path = Field(default=Path(".candlecast"), description="Bar store and model registry root")
     stream_prefix: str = Field(default=DEFAULT_PREFIX, description="Prefix of every Redis key")
-    maxlen: int = Field(default=1_000_000, ge=1_000, description="Approximate MAXLEN of each stream")
+    maxlen: int = Field(default=200_000, ge=1_000, description="Approximate MAXLEN of each stream")
     consumer: str = Field(
         default_factory=_default_consumer,
         description="Consumer name in groups: unique per replica, stable across its restarts",
