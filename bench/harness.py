@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -12,8 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import redis
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from candlecast.ingest.synthetic import synthetic_bars
 from candlecast.shared.bars import Bars

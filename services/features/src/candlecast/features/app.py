@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from typing import cast
 
 from pydantic import Field, TypeAdapter
 from redis.asyncio import Redis
 
 from candlecast.features.worker import Series, SeriesKey, partition_of, step
+from candlecast.shared.bars import Bars
 from candlecast.shared.clock import now_ms
 from candlecast.shared.constants import GROUP_FEATURES
 from candlecast.shared.entries import Entry, Origin, decode, id_key
-from candlecast.shared.features import DEFAULT, FeatureSet, FeatureState, get_feature_set, new_state
+from candlecast.shared.features import DEFAULT, FeatureSet, FeatureState, advance, get_feature_set, new_state
 from candlecast.shared.messages import BarClosed
 from candlecast.shared.service import Consumer, serve
 from candlecast.shared.settings import Settings
@@ -90,6 +93,13 @@ class FeaturesWorker:
         return Series(state, entry_id.decode())
 
 
+def warm_up(feature_set: FeatureSet, timeframe: str) -> float:
+    """Load (or compile, on a first run) the kernel before the first batch waits on it."""
+    started = time.monotonic()
+    advance(new_state(feature_set, timeframe), Bars.empty("warm-up", timeframe))
+    return time.monotonic() - started
+
+
 async def main(settings: FeaturesSettings) -> None:
     redis = Redis.from_url(settings.url)
     feature_set = get_feature_set(settings.feature_set)
@@ -102,11 +112,11 @@ async def main(settings: FeaturesSettings) -> None:
         settings.partition,
         settings.partitions,
     )
+    took = await asyncio.to_thread(warm_up, feature_set, settings.timeframe)
+    log.info("feature kernel ready in %.1f s", took)
     await serve(redis, settings, [Consumer(settings.keys.bars, settings.group, worker.handle)])
     await redis.aclose()
 
 
 def run() -> None:
-    import asyncio
-
     asyncio.run(main(FeaturesSettings()))
