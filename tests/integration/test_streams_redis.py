@@ -75,3 +75,37 @@ async def test_faststream_publishes_plain_json_any_client_reads(redis_url) -> No
     ar = Redis.from_url(redis_url)
     assert await last_id(ar, "empty") == "0-0"
     await ar.aclose()
+
+
+async def test_prepare_takes_over_dead_local_consumers_but_not_live_ones(redis_url) -> None:
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    from candlecast.shared.service import Consumer, consumer_names, prepare
+    from candlecast.shared.settings import Settings
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    host = socket.gethostname()
+    dead, live = f"{host}-{gone.pid}", f"{host}-{os.getpid()}"
+    r = Redis.from_url(redis_url)
+    await ensure_group(r, "in", "g")
+    for i in range(5):
+        await r.xadd("in", {"__data__": json.dumps({"i": i}).encode()})
+    await r.xreadgroup("g", dead, {"in": ">"}, count=3)  # crashed mid-batch
+    await r.xreadgroup("g", live, {"in": ">"}, count=2)  # still working
+    seen: list[int] = []
+
+    async def handle(entries: list[Entry]) -> None:
+        seen.extend(json.loads(e.data)["i"] for e in entries)
+        await r.xack("in", "g", *[e.id for e in entries])
+
+    await prepare(r, Settings(redis_url=redis_url, consumer=f"{host}-new"), [Consumer("in", "g", handle)])
+    assert seen == [0, 1, 2]
+    assert dead not in await consumer_names(r, "in", "g")
+    pending = await r.xpending("in", "g")
+    assert pending["pending"] == 2
+    assert [c["name"].decode() for c in pending["consumers"]] == [live]
+    await r.aclose()

@@ -8,6 +8,8 @@ MULTI/EXEC that writes its results (see `streams.commit`).
 from __future__ import annotations
 
 import logging
+import os
+import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -19,7 +21,7 @@ from redis.exceptions import ResponseError
 
 from candlecast.shared.entries import Entry, entry_from_fields
 from candlecast.shared.settings import Settings
-from candlecast.shared.streams import BatchHandler, drain_pending, ensure_group
+from candlecast.shared.streams import BatchHandler, drain_pending, ensure_group, reclaim_from
 from candlecast.shared.wire import JsonFormat
 
 log = logging.getLogger("candlecast")
@@ -62,11 +64,33 @@ def subscribe(broker: RedisBroker, settings: Settings, consumer: Consumer) -> No
 
 
 async def prepare(redis: Redis, settings: Settings, consumers: Sequence[Consumer]) -> None:
-    """Create missing groups, then finish what this consumer left pending."""
+    """Create missing groups, take over dead local consumers' entries, finish what is pending."""
     for c in consumers:
         await ensure_group(redis, c.stream, c.group)
     for c in consumers:
+        for name in await consumer_names(redis, c.stream, c.group):
+            if name != settings.consumer and dead_here(name, socket.gethostname()):
+                await reclaim_from(redis, c.stream, c.group, name, settings.consumer)
         await drain_pending(redis, c.stream, c.group, settings.consumer, c.handle, settings.batch_size)
+
+
+async def consumer_names(redis: Redis, stream: str, group: str) -> list[str]:
+    infos = await redis.xinfo_consumers(stream, group)
+    return [i["name"].decode() if isinstance(i["name"], bytes) else str(i["name"]) for i in infos]
+
+
+def dead_here(name: str, host: str) -> bool:
+    """A default-named consumer (`{host}-{pid}`) of this host whose process has gone."""
+    prefix, _, pid = name.rpartition("-")
+    if prefix != host or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 async def groups_missing(redis: Redis, consumers: Sequence[Consumer]) -> bool:

@@ -155,3 +155,18 @@ async def drain_pending(
         log.info("reclaiming %d pending entries of %s for %s", len(entries), stream, consumer)
         await handle(entries)
         total += len(entries)
+
+
+async def reclaim_from(redis: Redis, stream: str, group: str, dead: str, me: str) -> int:
+    """Move every entry pending for consumer `dead` to `me`, then forget `dead`."""
+    moved = 0
+    while True:
+        pending = await redis.xpending_range(stream, group, "-", "+", 1_000, consumername=dead)
+        ids = [p["message_id"] for p in pending]
+        if not ids:
+            break
+        await redis.xclaim(stream, group, me, 0, ids, justid=True)
+        moved += len(ids)
+    await redis.xgroup_delconsumer(stream, group, dead)
+    log.warning("reclaimed %d pending entries of %s on %s from dead consumer %s", moved, group, stream, dead)
+    return moved
