@@ -109,3 +109,27 @@ async def test_prepare_takes_over_dead_local_consumers_but_not_live_ones(redis_u
     assert pending["pending"] == 2
     assert [c["name"].decode() for c in pending["consumers"]] == [live]
     await r.aclose()
+
+
+async def test_commit_writes_nothing_when_a_key_or_group_is_wrong(redis_url) -> None:
+    from redis.exceptions import ResponseError
+
+    r = Redis.from_url(redis_url)
+    await ensure_group(r, "in", "g")
+    entry_id = (await r.xadd("in", {"__data__": b"{}"})).decode()
+    await r.xreadgroup("g", "c", {"in": ">"})
+    await r.set("not-a-hash", "x")
+    box = Outbox(maxlen=1000)
+    box.add("out", RetrainModel(request_id="x"))
+    box.put_hash("not-a-hash", {"state": b"1"})
+    box.ack("in", "g", [entry_id])
+    with pytest.raises(ResponseError, match="WRONGTYPE"):
+        await commit(r, box)
+    missing_group = Outbox(maxlen=1000)
+    missing_group.add("out", RetrainModel(request_id="y"))
+    missing_group.ack("in", "no-such-group", [entry_id])
+    with pytest.raises(ResponseError, match="NOGROUP"):
+        await commit(r, missing_group)
+    assert await r.xlen("out") == 0, "nothing written when any part would fail"
+    assert (await r.xpending("in", "g"))["pending"] == 1
+    await r.aclose()

@@ -150,3 +150,45 @@ async def test_checkpoint_of_another_feature_set_restarts_warmup(redis_url, tmp_
     assert core_rows == [], "a fresh CORE state sees only the later bars: still warming up"
     assert (await redis.xpending(s.keys.bars, s.group))["pending"] == 0
     await redis.aclose()
+
+
+async def test_failed_commit_rolls_state_back_so_the_retry_loses_nothing(redis_url, tmp_path) -> None:
+    s = settings(redis_url, tmp_path)
+    redis = Redis.from_url(redis_url)
+    await ensure_group(redis, s.keys.bars, s.group)
+    bars = market(warmup_bars(DEFAULT) + 60)
+    await add_bars(redis, s.keys.bars, as_json(bars.take(slice(0, 250))))
+    worker = FeaturesWorker(redis, s, DEFAULT)
+    await worker.handle(await read_group(redis, s))
+    await add_bars(redis, s.keys.bars, as_json(bars.take(slice(250, None))))
+    batch = await read_group(redis, s)
+    await redis.delete(s.keys.features)
+    await redis.set(s.keys.features, "in the way")  # the commit fails: WRONGTYPE
+    with pytest.raises(Exception, match="WRONGTYPE"):
+        await worker.handle(batch)
+    await redis.delete(s.keys.features)
+    await worker.handle(batch)  # the retry, same process
+    rows = await rows_of(redis, s.keys.features)
+    assert [r["ts"] for r in rows] == compute(bars, DEFAULT).ts.tolist()[-(len(bars) - 250) :]
+    assert (await redis.xpending(s.keys.bars, s.group))["pending"] == 0
+    await redis.aclose()
+
+
+async def test_out_of_range_fields_are_dead_lettered_not_crashes(redis_url, tmp_path) -> None:
+    s = settings(redis_url, tmp_path)
+    redis = Redis.from_url(redis_url)
+    await ensure_group(redis, s.keys.bars, s.group)
+    good = json.loads(as_json(market(3))[0])
+    await add_bars(
+        redis,
+        s.keys.bars,
+        [
+            json.dumps({**good, "ts": 2**63}).encode(),
+            json.dumps({**good, "timeframe": "99999999999999999999m"}).encode(),
+        ],
+    )
+    await FeaturesWorker(redis, s, DEFAULT).handle(await read_group(redis, s))
+    reasons = [d["reason"] for d in await rows_of(redis, s.keys.dlq)]
+    assert len(reasons) == 2
+    assert all(r.startswith("schema check failed") for r in reasons)
+    await redis.aclose()

@@ -133,7 +133,13 @@ async def test_refuses_model_with_other_feature_set_and_keeps_serving(redis_url,
     assert "differs from incoming rows" in refused[0]["reason"]
 
     await p.handle(rows(OTHER, 1, first_ts=10**9))  # rows the champion can't read: dead letter
+    short = FeaturesComputed(
+        symbol="AAA", timeframe="5m", ts=7, feature_set=FS, values={"f1": 0.1}, close=1.0
+    )
+    await p.handle([Entry("99-0", short.model_dump_json().encode())])
     dead = await stream(redis, p.keys.dlq)
+    assert "lacks 1 of the model's features" in dead[1]["reason"]
+    dead = dead[:1]
     assert len(dead) == 1
     assert "does not match model" in dead[0]["reason"]
     await redis.aclose()

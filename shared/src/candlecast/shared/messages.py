@@ -15,8 +15,11 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 SCHEMA_VERSION = 1
 
 Symbol = Annotated[str, Field(min_length=1, max_length=40, examples=["BTCUSDT"])]
-Timeframe = Annotated[str, Field(pattern=r"^[1-9][0-9]*[smhdw]$", examples=["5m"])]
-TsMs = Annotated[int, Field(ge=0, description="UTC epoch milliseconds", examples=[1735603200000])]
+Timeframe = Annotated[str, Field(pattern=r"^[1-9][0-9]{0,3}[smhdw]$", examples=["5m"])]
+MAX_TS_MS = 2**53  # exact in a JSON double and in int64
+TsMs = Annotated[
+    int, Field(ge=0, le=MAX_TS_MS, description="UTC epoch milliseconds", examples=[1735603200000])
+]
 
 
 class Message(BaseModel):

@@ -19,7 +19,8 @@ from faststream.redis.message import RedisBatchStreamMessage
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
-from candlecast.shared.entries import Entry, entry_from_fields
+from candlecast.shared.entries import Entry, Origin, entry_from_fields
+from candlecast.shared.guard import guarded
 from candlecast.shared.settings import Settings
 from candlecast.shared.streams import BatchHandler, drain_pending, ensure_group, reclaim_from
 from candlecast.shared.wire import JsonFormat
@@ -111,6 +112,14 @@ async def serve(
     extra: Callable[[RedisBroker], None] | None = None,
 ) -> None:
     """Run until stopped; if Redis lost our groups (restart without persistence), set up again."""
+    consumers = [
+        Consumer(
+            c.stream,
+            c.group,
+            guarded(c.handle, redis, Origin(c.stream, c.group), settings.keys.dlq, settings.maxlen),
+        )
+        for c in consumers
+    ]
     while True:
         await prepare(redis, settings, consumers)
         broker = make_broker(settings)

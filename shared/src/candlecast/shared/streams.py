@@ -68,32 +68,67 @@ class Outbox:
             self.acks.append((stream, group, list(ids)))
 
 
-# One script per batch: atomic like MULTI/EXEC, but one command and one reply.
+# One script per batch: one command, one reply, and no other client runs in between.
+# Redis does not roll back a script that fails midway, so it checks every key and
+# group first and writes only when all are fine: all or nothing.
 # ARGV: maxlen, n_adds, (key_index, data)*, n_hashes, (key_index, n_pairs, field, value...)*,
 #       n_acks, (key_index, group, n_ids, id...)*. KEYS lists every key touched.
 COMMIT_SCRIPT = """
-local a = 1
-local maxlen = ARGV[a]; a = a + 1
-local n = tonumber(ARGV[a]); a = a + 1
-for _ = 1, n do
-  redis.call('XADD', KEYS[tonumber(ARGV[a])], 'MAXLEN', '~', maxlen, '*', '__data__', ARGV[a + 1])
-  a = a + 2
-end
-n = tonumber(ARGV[a]); a = a + 1
-for _ = 1, n do
-  local key, pairs = KEYS[tonumber(ARGV[a])], tonumber(ARGV[a + 1])
-  redis.call('HSET', key, unpack(ARGV, a + 2, a + 1 + 2 * pairs))
-  a = a + 2 + 2 * pairs
-end
-n = tonumber(ARGV[a]); a = a + 1
-for _ = 1, n do
-  local key, group, count = KEYS[tonumber(ARGV[a])], ARGV[a + 1], tonumber(ARGV[a + 2])
-  for i = a + 3, a + 2 + count, 4000 do
-    redis.call('XACK', key, group, unpack(ARGV, i, math.min(i + 3999, a + 2 + count)))
+local function kind_ok(key, kind)
+  local t = redis.call('TYPE', key)['ok']
+  if t ~= 'none' and t ~= kind then
+    return redis.error_reply('WRONGTYPE ' .. key .. ' is a ' .. t .. ', not a ' .. kind)
   end
-  a = a + 3 + count
 end
-return a
+local function has_group(key, group)
+  if redis.call('EXISTS', key) == 0 then return true end  -- XACK on no key is a no-op
+  for _, g in ipairs(redis.call('XINFO', 'GROUPS', key)) do
+    for i = 1, #g, 2 do
+      if g[i] == 'name' and g[i + 1] == group then return true end
+    end
+  end
+  return false
+end
+local function walk(write)
+  local a = 1
+  local maxlen = ARGV[a]; a = a + 1
+  local n = tonumber(ARGV[a]); a = a + 1
+  for _ = 1, n do
+    local key = KEYS[tonumber(ARGV[a])]
+    if write then
+      redis.call('XADD', key, 'MAXLEN', '~', maxlen, '*', '__data__', ARGV[a + 1])
+    else
+      local err = kind_ok(key, 'stream'); if err then return err end
+    end
+    a = a + 2
+  end
+  n = tonumber(ARGV[a]); a = a + 1
+  for _ = 1, n do
+    local key, pairs = KEYS[tonumber(ARGV[a])], tonumber(ARGV[a + 1])
+    if write then
+      redis.call('HSET', key, unpack(ARGV, a + 2, a + 1 + 2 * pairs))
+    else
+      local err = kind_ok(key, 'hash'); if err then return err end
+    end
+    a = a + 2 + 2 * pairs
+  end
+  n = tonumber(ARGV[a]); a = a + 1
+  for _ = 1, n do
+    local key, group, count = KEYS[tonumber(ARGV[a])], ARGV[a + 1], tonumber(ARGV[a + 2])
+    if write then
+      for i = a + 3, a + 2 + count, 4000 do
+        redis.call('XACK', key, group, unpack(ARGV, i, math.min(i + 3999, a + 2 + count)))
+      end
+    elseif not has_group(key, group) then
+      return redis.error_reply('NOGROUP ' .. group .. ' on ' .. key)
+    end
+    a = a + 3 + count
+  end
+end
+local err = walk(false)
+if err then return err end
+walk(true)
+return 1
 """
 
 
@@ -120,8 +155,8 @@ def commit_args(outbox: Outbox) -> tuple[list[str], list[bytes | str | int]]:
 
 async def commit(redis: Redis, outbox: Outbox) -> None:
     """Outputs, checkpoints and acks land together or not at all (one Lua script)."""
-    keys, argv = commit_args(outbox)
-    if len(argv) > 3:
+    if outbox.adds or outbox.hashes or outbox.acks:
+        keys, argv = commit_args(outbox)
         await redis.register_script(COMMIT_SCRIPT)(keys=keys, args=argv)
 
 

@@ -7,16 +7,16 @@ import logging
 import time
 from typing import cast
 
-from pydantic import Field, TypeAdapter
+from pydantic import Field, TypeAdapter, model_validator
 from redis.asyncio import Redis
 
-from candlecast.features.worker import Series, SeriesKey, partition_of, step
+from candlecast.features.worker import Series, SeriesKey, StepResult, partition_of, step
 from candlecast.shared.bars import Bars
 from candlecast.shared.clock import now_ms
 from candlecast.shared.constants import GROUP_FEATURES
 from candlecast.shared.entries import Entry, Origin, decode, id_key
 from candlecast.shared.features import DEFAULT, FeatureSet, FeatureState, advance, get_feature_set, new_state
-from candlecast.shared.messages import BarClosed
+from candlecast.shared.messages import BarClosed, DeadLettered
 from candlecast.shared.service import Consumer, serve
 from candlecast.shared.settings import Settings
 from candlecast.shared.streams import Outbox, commit
@@ -29,6 +29,12 @@ class FeaturesSettings(Settings):
     feature_set: str = Field(default=DEFAULT.name, description="Feature set to compute")
     partitions: int = Field(default=1, ge=1, description="Features workers sharing the symbols")
     partition: int = Field(default=0, ge=0, description="This worker's partition, 0-based")
+
+    @model_validator(mode="after")
+    def _partition_in_range(self) -> FeaturesSettings:
+        if self.partition >= self.partitions:
+            raise ValueError(f"partition {self.partition} is not below partitions {self.partitions}")
+        return self
 
     @property
     def group(self) -> str:
@@ -49,13 +55,25 @@ class FeaturesWorker:
     async def handle(self, entries: list[Entry]) -> None:
         decoded = decode(entries, BAR, self.origin, now_ms())
         mine = [(e, b) for e, b in decoded.ok if self._owns(b.symbol)]
-        await self._load({(b.symbol, b.timeframe) for _, b in mine})
-        result = step(self.series, mine, self.feature_set, self.origin, now_ms())
+        keys = {(b.symbol, b.timeframe) for _, b in mine}
+        try:
+            await self._load(keys)
+            result = step(self.series, mine, self.feature_set, self.origin, now_ms())
+            dead = decoded.dead if self.settings.partition == 0 else []  # one copy, not one per partition
+            await commit(self.redis, self._outbox(entries, result, dead))
+        except BaseException:
+            for key in keys:  # a retry resumes from the committed checkpoint, not half-advanced state
+                self.series.pop(key, None)
+            raise
+        if decoded.dead or result.dead:
+            log.warning("dead-lettered %d bar entries", len(decoded.dead) + len(result.dead))
+
+    def _outbox(self, entries: list[Entry], result: StepResult, dead: list[DeadLettered]) -> Outbox:
         outbox = Outbox(self.settings.maxlen)
         for row in result.rows:
             outbox.add(self.keys.features, row)
-        for dead in sorted(result.dead + decoded.dead, key=lambda d: id_key(d.entry_id)):
-            outbox.add(self.keys.dlq, dead)
+        for letter in sorted(result.dead + dead, key=lambda d: id_key(d.entry_id)):
+            outbox.add(self.keys.dlq, letter)
         for symbol, timeframe in result.touched:
             current = self.series[symbol, timeframe]
             checkpoint: dict[str, bytes | str] = {
@@ -64,9 +82,7 @@ class FeaturesWorker:
             }
             outbox.put_hash(self.keys.feature_state(symbol, timeframe), checkpoint)
         outbox.ack(self.keys.bars, self.settings.group, [e.id for e in entries])
-        await commit(self.redis, outbox)
-        if decoded.dead or result.dead:
-            log.warning("dead-lettered %d bar entries", len(decoded.dead) + len(result.dead))
+        return outbox
 
     def _owns(self, symbol: str) -> bool:
         return partition_of(symbol, self.settings.partitions) == self.settings.partition

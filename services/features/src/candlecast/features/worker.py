@@ -64,9 +64,16 @@ def step(
         if items:
             current.entry_id = items[-1][0].id
             result.touched.add(key)
-        if fresh:
-            rows = advance(current.state, Bars.from_messages(fresh))
-            result.rows.extend(to_messages(key, rows, fresh, feature_set))
+        bars_in = [bar for _, bar in fresh]
+        try:  # the kernel leaves the state untouched when it refuses a chunk
+            rows = advance(current.state, Bars.from_messages(bars_in)) if bars_in else None
+        except (ValueError, OverflowError) as exc:
+            result.dead.extend(
+                dead_letter(origin, e, f"feature engine refused the bar: {exc}", now_ms) for e, _ in fresh
+            )
+            continue
+        if rows is not None:
+            result.rows.extend(to_messages(key, rows, bars_in, feature_set))
     return result
 
 
@@ -76,11 +83,11 @@ def _in_order(
     origin: Origin,
     now_ms: int,
     dead: list[DeadLettered],
-) -> list[BarClosed]:
+) -> list[tuple[Entry, BarClosed]]:
     """Bars to absorb: skip entries already absorbed, dead-letter bars out of time order."""
     done = id_key(current.entry_id)
     last_ts = current.state.last_ts
-    fresh: list[BarClosed] = []
+    fresh: list[tuple[Entry, BarClosed]] = []
     for entry, bar in items:
         if id_key(entry.id) <= done:
             continue
@@ -88,7 +95,7 @@ def _in_order(
             reason = f"out-of-order bar: ts {bar.ts} is not after {last_ts}"
             dead.append(dead_letter(origin, entry, reason, now_ms))
             continue
-        fresh.append(bar)
+        fresh.append((entry, bar))
         last_ts = bar.ts
     return fresh
 

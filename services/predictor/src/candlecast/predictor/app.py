@@ -15,7 +15,7 @@ from faststream.redis import RedisBroker, StreamSub
 from pydantic import TypeAdapter
 from redis.asyncio import Redis
 
-from candlecast.predictor.serving import Served, predict, refusal
+from candlecast.predictor.serving import Served, predict, refusal, unusable
 from candlecast.shared.clock import now_ms
 from candlecast.shared.constants import GROUP_PREDICTOR
 from candlecast.shared.entries import Entry, Origin, dead_letter, decode
@@ -76,11 +76,12 @@ class Predictor:
     def _usable(
         self, served: Served, rows: list[tuple[Entry, FeaturesComputed]], outbox: Outbox, now: int
     ) -> list[FeaturesComputed]:
-        want = served.model.feature_set.hash
-        usable = [row for _, row in rows if row.feature_set.hash == want]
+        usable = []
         for entry, row in rows:
-            if row.feature_set.hash != want:
-                reason = f"feature set {row.feature_set.hash} does not match model {served.version} ({want})"
+            reason = unusable(served, row)
+            if reason is None:
+                usable.append(row)
+            else:
                 outbox.add(self.keys.dlq, dead_letter(self.origin, entry, reason, now))
         return usable
 
@@ -98,7 +99,8 @@ class Predictor:
         except Exception as exc:  # noqa: BLE001 - any load failure is a refusal, never a crash
             await self._refuse(event.version, f"load failed: {exc}")
             return
-        reason = refusal(self.rows_hash, model) or _sha_mismatch(event, card.sha256)
+        expected = self.rows_hash or (self.served.model.feature_set.hash if self.served else None)
+        reason = refusal(expected, model) or _sha_mismatch(event, card.sha256)
         if reason:
             await self._refuse(event.version, reason)
             return

@@ -55,3 +55,14 @@ def refusal(served_hash: str | None, model: UpModel) -> str | None:
             f"({model.feature_set.hash}) differs from incoming rows' ({served_hash})"
         )
     return None
+
+
+def unusable(served: Served, row: FeaturesComputed) -> str | None:
+    """Why this row can't be scored by the served model, or None if it can."""
+    want = served.model.feature_set.hash
+    if row.feature_set.hash != want:
+        return f"feature set {row.feature_set.hash} does not match model {served.version} ({want})"
+    missing = [n for n in served.model.feature_names if n not in row.values]
+    if missing:
+        return f"row lacks {len(missing)} of the model's features, e.g. {missing[:3]}"
+    return None
