@@ -68,3 +68,17 @@ async def test_failures_are_reported_and_bad_commands_dead_lettered(redis_url, t
     assert "horizon" in dead[0]["reason"]
     assert await redis.xlen(trainer.keys.models) == 0
     await redis.aclose()
+
+
+async def test_redelivered_retrain_republishes_instead_of_training_again(redis_url, tmp_path) -> None:
+    for bars in synthetic_bars(["AAA"], "5m", 1_735_689_600_000, 1_200, seed=5):
+        BarStore(tmp_path).append(bars)
+    redis = Redis.from_url(redis_url)
+    trainer = Trainer(redis, TrainerSettings(redis_url=redis_url, home=tmp_path, feature_set="seed"))
+    command = RetrainModel(request_id="once").model_dump_json().encode()
+    await trainer.handle([entry(1, command)])
+    await trainer.handle([entry(1, command)])  # as if the ack had been lost in a crash
+    first, again = await stream(redis, trainer.keys.models)
+    assert again["version"] == first["version"]
+    assert len(FileModelStore(tmp_path).list()) == 1, "no second model for the same request"
+    await redis.aclose()

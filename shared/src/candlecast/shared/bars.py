@@ -100,3 +100,13 @@ def concat(parts: Sequence[Bars]) -> Bars:
         np.concatenate([p.close for p in parts]),
         np.concatenate([p.volume for p in parts]),
     )
+
+
+def valid_mask(bars: Bars) -> NDArray[np.bool_]:
+    """Rows that pass `messages.bar_problem`, computed over the columns at once."""
+    o, h, lo, c, v = bars.open, bars.high, bars.low, bars.close, bars.volume
+    finite = np.isfinite(o) & np.isfinite(h) & np.isfinite(lo) & np.isfinite(c) & np.isfinite(v)
+    with np.errstate(invalid="ignore"):
+        positive = np.minimum(np.minimum(o, h), np.minimum(lo, c)) > 0
+        ordered = (lo <= np.minimum(o, c)) & (np.maximum(o, c) <= h)
+        return finite & positive & ordered & (v >= 0)

@@ -95,14 +95,19 @@ async def tail(settings: Settings, symbol: str | None, count: int, from_start: b
     keys = settings.keys
     stream = keys.predictions_for(symbol) if symbol else keys.predictions
     redis = Redis.from_url(settings.url)
-    cursor, seen = ("0" if from_start else "$"), 0
+    cursor, left = ("0" if from_start else "$"), count or -1
     try:
-        while not count or seen < count:
-            for _, rows in await xread(redis, {stream: cursor}, block_ms=1000, count=100):
+        while left:
+            wanted = 100 if left < 0 else min(left, 100)
+            for _, rows in await xread(redis, {stream: cursor}, block_ms=1000, count=wanted):
                 for entry_id, fields in rows:
                     cursor = entry_id.decode()
-                    print(format_prediction(PredictionMade.model_validate_json(fields[DATA_FIELD.encode()])))
-                    seen += 1
+                    try:
+                        p = PredictionMade.model_validate_json(fields.get(DATA_FIELD.encode(), b""))
+                    except ValidationError:
+                        continue  # someone else's entry: not ours to print
+                    print(format_prediction(p))
+                    left -= 1
     finally:
         await redis.aclose()
     return 0

@@ -48,6 +48,7 @@ class CardDraft(BaseModel):
     train_end_ts: int = Field(description="Last training bar, UTC ms")
     holdout_start_ts: int = Field(description="First holdout bar, UTC ms")
     n_features: int = Field(ge=1)
+    request_id: str = Field(default="", description="The retrain command that produced it")
     notes: str = ""
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from redis.asyncio import Redis
 
-from candlecast.ingest.publish import publish_bars, record, time_ordered
+from candlecast.ingest.publish import clean, publish_bars, record, time_ordered
 from candlecast.shared.barfile import read_bar_file
 from candlecast.shared.barstore import BarStore
 from candlecast.shared.settings import Settings
@@ -41,7 +41,9 @@ def add_replay(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 
 async def replay(settings: Settings, path: Path, rate: float | None, timeframe: str | None) -> int:
-    series = read_bar_file(path, timeframe or settings.timeframe)
+    series, dropped = clean(read_bar_file(path, timeframe or settings.timeframe))
+    if dropped:
+        print(f"skipped {dropped} rows of {path}: impossible prices or a repeated ts")
     new = await record(BarStore(settings.home), series)
     bars = time_ordered(series)
     redis = Redis.from_url(settings.url)

@@ -8,12 +8,22 @@ from collections.abc import Sequence
 import numpy as np
 from redis.asyncio import Redis
 
-from candlecast.shared.bars import Bars
-from candlecast.shared.barstore import BarStore
+from candlecast.shared.bars import Bars, valid_mask
+from candlecast.shared.barstore import BarStore, first_per_ts
 from candlecast.shared.constants import DATA_FIELD
 from candlecast.shared.messages import BarClosed
 
 CHUNK = 1_000
+
+
+def clean(series: Sequence[Bars]) -> tuple[list[Bars], int]:
+    """Drop impossible bars and repeated timestamps (first kept) before anything is stored."""
+    kept, dropped = [], 0
+    for bars in series:
+        good = first_per_ts(bars.take(valid_mask(bars)))
+        dropped += len(bars) - len(good)
+        kept.append(good)
+    return kept, dropped
 
 
 def time_ordered(series: Sequence[Bars]) -> list[BarClosed]:

@@ -42,6 +42,7 @@ def draft_card(candidate: Candidate, command: RetrainModel, symbols: tuple[str, 
         train_end_ts=candidate.train_end_ts,
         holdout_start_ts=candidate.holdout_start_ts,
         n_features=candidate.model.n_features,
+        request_id=command.request_id,
         notes=f"request {command.request_id}; fixed parameters (tuning arrives with the tuned trainer)",
     )
 
@@ -55,6 +56,10 @@ def retrain(
     clock: Clock,
 ) -> ModelPromoted | ModelRejected:
     """Dataset, fit, score, save; promote when the gate allows it."""
+    done = already_promoted(store, command.request_id)
+    if done is not None:  # redelivered after the promotion but before its event went out
+        progress("promote", f"{done.version} was already promoted for this request")
+        return promoted(done, command.request_id)
     progress("dataset", "reading the bar store")
     series = load_series(reader, command)
     symbols = tuple(s.symbol for s in series)
@@ -77,6 +82,14 @@ def retrain(
     store.promote(version)
     progress("promote", f"{version}: {reason}")
     return promoted(card, command.request_id)
+
+
+def already_promoted(store: ModelStore, request_id: str) -> ModelCard | None:
+    champion = store.champion()
+    if champion is None:
+        return None
+    card = store.card(champion)
+    return card if card.request_id == request_id else None
 
 
 def rollback(command: RollbackModel, store: ModelStore) -> ModelPromoted:

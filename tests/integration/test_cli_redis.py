@@ -1,0 +1,50 @@
+"""Operator commands against a real Redis: tail and retrain --follow outcomes."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from redis.asyncio import Redis
+
+from candlecast.shared.messages import PredictionMade, TrainingFailed, TrainingProgress
+from candlecast.shared.ops import follow_outcome, tail
+from candlecast.shared.settings import Settings
+from candlecast.shared.streams import publish
+
+pytestmark = pytest.mark.redis
+
+
+def prediction(ts: int) -> PredictionMade:
+    return PredictionMade(
+        symbol="AAA", timeframe="5m", ts=ts, horizon=1, prob_up=0.6, model_version="v1", produced_at=ts
+    )
+
+
+async def test_tail_prints_exactly_count_and_skips_foreign_entries(redis_url, capsys) -> None:
+    settings = Settings(redis_url=redis_url)
+    r = Redis.from_url(redis_url)
+    await r.xadd(settings.keys.predictions, {"other": b"field"})
+    for ts in range(5):
+        await publish(r, settings.keys.predictions, prediction(ts * 300_000), 1000)
+    await tail(settings, None, 3, from_start=True)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 3
+    assert all("P(up in 1)=0.6000" in line for line in lines)
+    await r.aclose()
+
+
+async def test_follow_exits_1_on_failure_of_its_own_request(redis_url, capsys) -> None:
+    settings = Settings(redis_url=redis_url)
+    r = Redis.from_url(redis_url)
+    since = {settings.keys.events: "0-0", settings.keys.models: "0-0"}
+    await publish(r, settings.keys.events, TrainingFailed(request_id="other", error="not mine"), 1000)
+    await publish(r, settings.keys.events, TrainingProgress(request_id="mine", stage="fit", detail="d"), 1000)
+    await publish(r, settings.keys.events, TrainingFailed(request_id="mine", error="boom"), 1000)
+    code = await asyncio.wait_for(follow_outcome(r, since, "mine", wait_s=10), 15)
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "fit: d" in out
+    assert "failed: boom" in out
+    assert "not mine" not in out
+    await r.aclose()
