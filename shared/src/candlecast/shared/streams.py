@@ -197,7 +197,7 @@ async def reclaim_from(redis: Redis, stream: str, group: str, dead: str, me: str
     moved = 0
     while True:
         pending = await redis.xpending_range(stream, group, "-", "+", 1_000, consumername=dead)
-        ids = [p["message_id"] for p in pending]
+        ids: list[int | bytes | str | memoryview[int]] = [p["message_id"] for p in pending]
         if not ids:
             break
         await redis.xclaim(stream, group, me, 0, ids, justid=True)
