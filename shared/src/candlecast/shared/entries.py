@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from candlecast.shared.constants import DATA_FIELD
 from candlecast.shared.messages import DeadLettered
@@ -84,7 +84,3 @@ def _reason(exc: ValidationError) -> str:
         return f"malformed JSON: {first['msg']}"
     where = ".".join(str(p) for p in first["loc"]) or "message"
     return f"schema check failed at {where}: {first['msg']}"
-
-
-def encode_all(messages: Sequence[BaseModel]) -> list[bytes]:
-    return [m.model_dump_json().encode() for m in messages]

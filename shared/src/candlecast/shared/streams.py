@@ -13,6 +13,7 @@ from redis.exceptions import ResponseError
 
 from candlecast.shared.constants import DATA_FIELD
 from candlecast.shared.entries import Entry, entry_from_fields
+from candlecast.shared.wire import encode
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ class Outbox:
     acks: list[tuple[str, str, list[str]]] = field(default_factory=list)
 
     def add(self, stream: str, message: BaseModel) -> None:
-        self.adds.append((stream, message.model_dump_json().encode()))
+        self.adds.append((stream, encode(message)))
 
     def add_raw(self, stream: str, data: bytes) -> None:
         self.adds.append((stream, data))
@@ -162,7 +163,7 @@ async def commit(redis: Redis, outbox: Outbox) -> None:
 
 async def publish(redis: Redis, stream: str, message: BaseModel, maxlen: int) -> str:
     """A single XADD of one message (for rare events and commands)."""
-    data = message.model_dump_json().encode()
+    data = encode(message)
     entry_id = await redis.xadd(stream, {DATA_FIELD: data}, maxlen=maxlen, approximate=True)
     return entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
 
