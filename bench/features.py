@@ -12,9 +12,10 @@ from pathlib import Path
 import numpy as np
 import pyarrow.parquet as pq
 
-from candlecast.shared.bars import Bars
-from candlecast.shared.constants import OHLCV
-from candlecast.shared.features import CORE, FeatureSet, advance, compute, new_state, warmup_bars
+from candlecast.shared.adapters.numba_cache import clear_stale_cache
+from candlecast.shared.core.bars import Bars
+from candlecast.shared.core.constants import OHLCV
+from candlecast.shared.core.features import CORE, FeatureSet, advance, compute, new_state, warmup_bars
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 TF_MS = 300_000
@@ -84,6 +85,7 @@ def parity_check(bars: Bars) -> tuple[float, bool]:
 
 
 def main() -> None:
+    clear_stale_cache()
     bars = real_or_synthetic()
     compute(bars.take(slice(0, 1000)), CORE)  # compile or load the cached kernel
     online = online_us_per_bar(bars, CORE)

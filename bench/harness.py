@@ -13,14 +13,14 @@ from pathlib import Path
 import redis
 
 from candlecast.ingest.synthetic import synthetic_bars
-from candlecast.shared.bars import Bars
-from candlecast.shared.barstore import BarStore
-from candlecast.shared.clock import now_ms
+from candlecast.shared.adapters.barstore import BarStore
+from candlecast.shared.adapters.clock import now_ms
+from candlecast.shared.adapters.file_registry import FileModelStore
+from candlecast.shared.core.bars import Bars
+from candlecast.shared.core.features import DEFAULT
+from candlecast.shared.core.messages import RetrainModel
 from candlecast.shared.demo import Fleet
 from candlecast.shared.embedded import local_redis
-from candlecast.shared.features import DEFAULT
-from candlecast.shared.messages import RetrainModel
-from candlecast.shared.registry import FileModelStore
 from candlecast.trainer.job import draft_card
 from candlecast.trainer.pipeline import train_candidate
 

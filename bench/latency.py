@@ -15,8 +15,8 @@ import numpy as np
 import redis
 
 from candlecast.ingest.publish import time_ordered
-from candlecast.shared.constants import DATA_FIELD
-from candlecast.shared.features import DEFAULT, warmup_bars
+from candlecast.shared.core.constants import DATA_FIELD
+from candlecast.shared.core.features import DEFAULT, warmup_bars
 from harness import market, stack, wait_len
 
 SYMBOLS = 10

@@ -20,9 +20,9 @@ import numpy as np
 import pyarrow.parquet as pq
 import redis
 
+from candlecast.shared.core.features import DEFAULT
 from candlecast.shared.demo import Fleet
 from candlecast.shared.embedded import local_redis
-from candlecast.shared.features import DEFAULT
 
 
 def cli(env: dict[str, str], *args: str) -> None:

@@ -12,8 +12,8 @@ import statistics
 import time
 
 from candlecast.ingest.publish import time_ordered
-from candlecast.shared.constants import DATA_FIELD
-from candlecast.shared.features import DEFAULT, warmup_bars
+from candlecast.shared.core.constants import DATA_FIELD
+from candlecast.shared.core.features import DEFAULT, warmup_bars
 from harness import market, stack, wait_len
 
 SYMBOLS, BARS = 10, 10_000

@@ -14,10 +14,13 @@ from pathlib import Path
 import pytest
 import redis
 
+from candlecast.shared.adapters.numba_cache import clear_stale_cache
 from candlecast.shared.embedded import local_redis
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "data"
+
+clear_stale_cache()  # before any test compiles the feature kernel
 
 
 def docker_answers() -> bool:

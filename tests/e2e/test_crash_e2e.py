@@ -15,9 +15,9 @@ import pytest
 import redis
 
 from candlecast.ingest.synthetic import synthetic_bars
-from candlecast.shared.barfile import write_bar_file
+from candlecast.shared.adapters.barfile import write_bar_file
+from candlecast.shared.core.features import DEFAULT, compute
 from candlecast.shared.demo import Fleet
-from candlecast.shared.features import DEFAULT, compute
 
 pytestmark = [pytest.mark.redis, pytest.mark.e2e]
 

@@ -13,9 +13,9 @@ import pytest
 import redis
 
 from candlecast.ingest.synthetic import synthetic_bars
-from candlecast.shared.barfile import write_bar_file
+from candlecast.shared.adapters.barfile import write_bar_file
+from candlecast.shared.core.features import DEFAULT, warmup_bars
 from candlecast.shared.demo import Fleet
-from candlecast.shared.features import DEFAULT, warmup_bars
 
 pytestmark = [pytest.mark.redis, pytest.mark.e2e]
 

@@ -7,10 +7,10 @@ import asyncio
 import pytest
 from redis.asyncio import Redis
 
-from candlecast.shared.messages import PredictionMade, TrainingFailed, TrainingProgress
+from candlecast.shared.adapters.redis_streams import publish
+from candlecast.shared.core.messages import PredictionMade, TrainingFailed, TrainingProgress
 from candlecast.shared.ops import follow_outcome, tail
 from candlecast.shared.settings import Settings
-from candlecast.shared.streams import publish
 
 pytestmark = pytest.mark.redis
 

@@ -10,10 +10,10 @@ from redis.asyncio import Redis
 
 from candlecast.features.app import FeaturesSettings, FeaturesWorker
 from candlecast.ingest.synthetic import synthetic_bars
-from candlecast.shared.bars import Bars
-from candlecast.shared.entries import Entry, entry_from_fields
-from candlecast.shared.features import DEFAULT, compute, warmup_bars
-from candlecast.shared.streams import ensure_group
+from candlecast.shared.adapters.redis_streams import ensure_group
+from candlecast.shared.core.bars import Bars
+from candlecast.shared.core.entries import Entry, entry_from_fields
+from candlecast.shared.core.features import DEFAULT, compute, warmup_bars
 
 pytestmark = pytest.mark.redis
 
@@ -136,7 +136,7 @@ async def test_partitions_split_symbols_between_workers(redis_url, tmp_path) -> 
 
 
 async def test_checkpoint_of_another_feature_set_restarts_warmup(redis_url, tmp_path) -> None:
-    from candlecast.shared.features import SEED
+    from candlecast.shared.core.features import SEED
 
     s = settings(redis_url, tmp_path)
     redis = Redis.from_url(redis_url)

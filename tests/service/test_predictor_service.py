@@ -10,10 +10,11 @@ import pytest
 from redis.asyncio import Redis
 
 from candlecast.predictor.app import Predictor
-from candlecast.shared.entries import Entry
-from candlecast.shared.messages import FeaturesComputed, FeatureSetId, ModelMetrics, ModelPromoted
-from candlecast.shared.model import UpModel
-from candlecast.shared.registry import CardDraft, FileModelStore
+from candlecast.shared.adapters.file_registry import FileModelStore
+from candlecast.shared.core.cards import CardDraft
+from candlecast.shared.core.entries import Entry
+from candlecast.shared.core.messages import FeaturesComputed, FeatureSetId, ModelMetrics, ModelPromoted
+from candlecast.shared.core.model import UpModel
 from candlecast.shared.settings import Settings
 
 pytestmark = pytest.mark.redis

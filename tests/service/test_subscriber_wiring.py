@@ -14,9 +14,9 @@ from faststream.redis import RedisBroker, TestRedisBroker
 from redis.asyncio import Redis
 
 from candlecast.predictor.app import Predictor, follow_models
-from candlecast.shared.messages import FeatureSetId, ModelMetrics, ModelPromoted
-from candlecast.shared.model import UpModel
-from candlecast.shared.registry import ModelCard
+from candlecast.shared.core.cards import ModelCard
+from candlecast.shared.core.messages import FeatureSetId, ModelMetrics, ModelPromoted
+from candlecast.shared.core.model import UpModel
 from candlecast.shared.settings import Settings
 
 FS = FeatureSetId(name="t", version=1, hash="a" * 16)

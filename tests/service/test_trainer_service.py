@@ -8,10 +8,10 @@ import pytest
 from redis.asyncio import Redis
 
 from candlecast.ingest.synthetic import synthetic_bars
-from candlecast.shared.barstore import BarStore
-from candlecast.shared.entries import Entry
-from candlecast.shared.messages import RetrainModel, RollbackModel
-from candlecast.shared.registry import FileModelStore
+from candlecast.shared.adapters.barstore import BarStore
+from candlecast.shared.adapters.file_registry import FileModelStore
+from candlecast.shared.core.entries import Entry
+from candlecast.shared.core.messages import RetrainModel, RollbackModel
 from candlecast.trainer.app import Trainer, TrainerSettings
 
 pytestmark = pytest.mark.redis

@@ -6,8 +6,8 @@ import numpy as np
 
 from candlecast.ingest.publish import clean, time_ordered
 from candlecast.ingest.synthetic import synthetic_bars
-from candlecast.shared.bars import Bars, valid_mask
-from candlecast.shared.messages import bar_problem
+from candlecast.shared.core.bars import Bars, valid_mask
+from candlecast.shared.core.messages import bar_problem
 
 
 def test_valid_mask_agrees_with_the_message_rule() -> None:

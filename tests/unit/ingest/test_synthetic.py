@@ -3,8 +3,8 @@ import pytest
 from numpy.testing import assert_array_equal
 
 from candlecast.ingest.synthetic import SyntheticMarket, synthetic_bars
-from candlecast.shared.bars import Bars, concat
-from candlecast.shared.messages import bar_problem
+from candlecast.shared.core.bars import Bars, concat
+from candlecast.shared.core.messages import bar_problem
 
 START = 1_735_603_200_000
 COLUMNS = ("ts", "open", "high", "low", "close", "volume")

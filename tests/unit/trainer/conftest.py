@@ -5,7 +5,7 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from candlecast.shared.bars import Bars
+from candlecast.shared.core.bars import Bars
 
 STEP_MS = 300_000  # 5m
 T0 = 1_767_225_600_000  # 2026-01-01

@@ -3,7 +3,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from candlecast.shared.features import SEED, FeatureSet, compute
+from candlecast.shared.core.features import SEED, FeatureSet, compute
 from candlecast.trainer.dataset import build_dataset
 
 

@@ -4,7 +4,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from candlecast.shared.features import SEED
+from candlecast.shared.core.features import SEED
 from candlecast.trainer.pipeline import Candidate, should_promote, train_candidate
 
 N_BARS = 30_000

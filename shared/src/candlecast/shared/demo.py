@@ -13,9 +13,9 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
-from candlecast.shared.barstore import BarStore
+from candlecast.shared.adapters.barstore import BarStore
+from candlecast.shared.core.messages import RetrainModel
 from candlecast.shared.embedded import local_redis
-from candlecast.shared.messages import RetrainModel
 from candlecast.shared.ops import send, tail
 from candlecast.shared.settings import Settings
 

@@ -9,8 +9,10 @@ from datetime import UTC, datetime
 from pydantic import TypeAdapter, ValidationError
 from redis.asyncio import Redis
 
-from candlecast.shared.constants import DATA_FIELD
-from candlecast.shared.messages import (
+from candlecast.shared.adapters.file_registry import FileModelStore
+from candlecast.shared.adapters.redis_streams import last_id, publish, xread
+from candlecast.shared.core.constants import DATA_FIELD
+from candlecast.shared.core.messages import (
     Event,
     ModelPromoted,
     ModelRejected,
@@ -20,9 +22,7 @@ from candlecast.shared.messages import (
     TrainingFailed,
     TrainingProgress,
 )
-from candlecast.shared.registry import FileModelStore
 from candlecast.shared.settings import Settings
-from candlecast.shared.streams import last_id, publish, xread
 
 EVENT: TypeAdapter[Event] = TypeAdapter(Event)
 
@@ -138,11 +138,14 @@ def list_models(settings: Settings) -> int:
 
 
 def compute_features(args: argparse.Namespace) -> int:
-    from candlecast.shared import features
+    from candlecast.shared.adapters.feature_files import compute_file
+    from candlecast.shared.adapters.numba_cache import clear_stale_cache
+    from candlecast.shared.core import features
 
+    clear_stale_cache()
     fs = features.get_feature_set(args.feature_set) if args.feature_set else features.DEFAULT
     started = time.monotonic()
-    rows = features.compute_file(args.input, args.output, fs, args.timeframe)
+    rows = compute_file(args.input, args.output, fs, args.timeframe)
     took = time.monotonic() - started
     print(
         f"wrote {rows} rows x {len(fs.names)} features ({fs.name}:{fs.hash}) to {args.output} in {took:.1f} s"

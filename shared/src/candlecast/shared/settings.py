@@ -9,7 +9,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from candlecast.shared.constants import DEFAULT_PREFIX, Keys
+from candlecast.shared.core.constants import DEFAULT_PREFIX, Keys
 
 
 def _default_consumer() -> str:

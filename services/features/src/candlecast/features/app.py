@@ -11,15 +11,23 @@ from pydantic import Field, TypeAdapter, model_validator
 from redis.asyncio import Redis
 
 from candlecast.features.worker import Series, SeriesKey, StepResult, partition_of, step
-from candlecast.shared.bars import Bars
-from candlecast.shared.clock import now_ms
-from candlecast.shared.constants import GROUP_FEATURES
-from candlecast.shared.entries import Entry, Origin, decode, id_key
-from candlecast.shared.features import DEFAULT, FeatureSet, FeatureState, advance, get_feature_set, new_state
-from candlecast.shared.messages import BarClosed, DeadLettered
-from candlecast.shared.service import Consumer, serve
+from candlecast.shared.adapters.clock import now_ms
+from candlecast.shared.adapters.numba_cache import clear_stale_cache
+from candlecast.shared.adapters.redis_streams import Outbox, commit
+from candlecast.shared.adapters.runner import Consumer, serve
+from candlecast.shared.core.bars import Bars
+from candlecast.shared.core.constants import GROUP_FEATURES
+from candlecast.shared.core.entries import Entry, Origin, decode, id_key
+from candlecast.shared.core.features import (
+    DEFAULT,
+    FeatureSet,
+    FeatureState,
+    advance,
+    get_feature_set,
+    new_state,
+)
+from candlecast.shared.core.messages import BarClosed, DeadLettered
 from candlecast.shared.settings import Settings
-from candlecast.shared.streams import Outbox, commit
 
 log = logging.getLogger("candlecast.features")
 BAR = TypeAdapter(BarClosed)
@@ -128,6 +136,7 @@ async def main(settings: FeaturesSettings) -> None:
         settings.partition,
         settings.partitions,
     )
+    clear_stale_cache()
     took = await asyncio.to_thread(warm_up, feature_set, settings.timeframe)
     log.info("feature kernel ready in %.1f s", took)
     await serve(redis, settings, [Consumer(settings.keys.bars, settings.group, worker.handle)])

@@ -12,10 +12,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from candlecast.shared.bars import Bars
-from candlecast.shared.entries import Entry, Origin, dead_letter, id_key
-from candlecast.shared.features import FeatureRows, FeatureSet, FeatureState, advance
-from candlecast.shared.messages import SCHEMA_VERSION, BarClosed, DeadLettered, FeaturesComputed
+from candlecast.shared.core.bars import Bars
+from candlecast.shared.core.entries import Entry, Origin, dead_letter, id_key
+from candlecast.shared.core.features import FeatureRows, FeatureSet, FeatureState, advance
+from candlecast.shared.core.messages import SCHEMA_VERSION, BarClosed, DeadLettered, FeaturesComputed
 
 SeriesKey = tuple[str, str]
 

@@ -15,11 +15,11 @@ from redis.asyncio import Redis
 
 from candlecast.ingest.publish import publish_bars, record, time_ordered
 from candlecast.ingest.synthetic import SyntheticMarket
-from candlecast.shared.bars import Bars
-from candlecast.shared.barstore import BarStore
-from candlecast.shared.clock import now_ms
+from candlecast.shared.adapters.barstore import BarStore
+from candlecast.shared.adapters.clock import now_ms
+from candlecast.shared.core.bars import Bars
+from candlecast.shared.core.timeframes import timeframe_ms
 from candlecast.shared.settings import Settings
-from candlecast.shared.timeframes import timeframe_ms
 
 log = logging.getLogger("candlecast.ingest")
 

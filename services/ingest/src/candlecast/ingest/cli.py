@@ -11,8 +11,8 @@ from pathlib import Path
 from redis.asyncio import Redis
 
 from candlecast.ingest.publish import clean, publish_bars, record, time_ordered
-from candlecast.shared.barfile import read_bar_file
-from candlecast.shared.barstore import BarStore
+from candlecast.shared.adapters.barfile import read_bar_file
+from candlecast.shared.adapters.barstore import BarStore
 from candlecast.shared.settings import Settings
 
 log = logging.getLogger("candlecast.ingest")

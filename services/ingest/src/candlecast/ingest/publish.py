@@ -8,10 +8,10 @@ from collections.abc import Sequence
 import numpy as np
 from redis.asyncio import Redis
 
-from candlecast.shared.bars import Bars, valid_mask
-from candlecast.shared.barstore import BarStore, first_per_ts
-from candlecast.shared.constants import DATA_FIELD
-from candlecast.shared.messages import BarClosed
+from candlecast.shared.adapters.barstore import BarStore
+from candlecast.shared.core.bars import Bars, first_per_ts, valid_mask
+from candlecast.shared.core.constants import DATA_FIELD
+from candlecast.shared.core.messages import BarClosed
 
 CHUNK = 1_000
 

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from candlecast.shared.bars import Bars
-from candlecast.shared.timeframes import timeframe_ms
+from candlecast.shared.core.bars import Bars
+from candlecast.shared.core.timeframes import timeframe_ms
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

@@ -16,14 +16,15 @@ from pydantic import TypeAdapter
 from redis.asyncio import Redis
 
 from candlecast.predictor.serving import Served, predict, refusal, unusable
-from candlecast.shared.clock import now_ms
-from candlecast.shared.constants import GROUP_PREDICTOR
-from candlecast.shared.entries import Entry, Origin, dead_letter, decode
-from candlecast.shared.messages import FeaturesComputed, ModelPromoted, ModelRefused
-from candlecast.shared.registry import FileModelStore, ModelStore
-from candlecast.shared.service import Consumer, serve
+from candlecast.shared.adapters.clock import now_ms
+from candlecast.shared.adapters.file_registry import FileModelStore
+from candlecast.shared.adapters.redis_streams import Outbox, commit, last_id, publish
+from candlecast.shared.adapters.runner import Consumer, serve
+from candlecast.shared.core.constants import GROUP_PREDICTOR
+from candlecast.shared.core.entries import Entry, Origin, dead_letter, decode
+from candlecast.shared.core.messages import FeaturesComputed, ModelPromoted, ModelRefused
+from candlecast.shared.core.ports import ModelStore
 from candlecast.shared.settings import Settings
-from candlecast.shared.streams import Outbox, commit, last_id, publish
 
 log = logging.getLogger("candlecast.predictor")
 ROW = TypeAdapter(FeaturesComputed)

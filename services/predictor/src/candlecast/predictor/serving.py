@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from candlecast.shared.messages import FeaturesComputed, PredictionMade
-from candlecast.shared.model import UpModel
+from candlecast.shared.core.messages import FeaturesComputed, PredictionMade
+from candlecast.shared.core.model import UpModel
 
 
 @dataclass(frozen=True, slots=True)

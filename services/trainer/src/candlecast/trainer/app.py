@@ -13,12 +13,16 @@ import logging
 from pydantic import Field, TypeAdapter
 from redis.asyncio import Redis
 
-from candlecast.shared.barstore import BarStore
-from candlecast.shared.clock import now_ms
-from candlecast.shared.constants import GROUP_TRAINER
-from candlecast.shared.entries import Entry, Origin, decode
-from candlecast.shared.features import DEFAULT, get_feature_set
-from candlecast.shared.messages import (
+from candlecast.shared.adapters.barstore import BarStore
+from candlecast.shared.adapters.clock import now_ms
+from candlecast.shared.adapters.file_registry import FileModelStore
+from candlecast.shared.adapters.numba_cache import clear_stale_cache
+from candlecast.shared.adapters.redis_streams import Outbox, commit, publish
+from candlecast.shared.adapters.runner import Consumer, serve
+from candlecast.shared.core.constants import GROUP_TRAINER
+from candlecast.shared.core.entries import Entry, Origin, decode
+from candlecast.shared.core.features import DEFAULT, get_feature_set
+from candlecast.shared.core.messages import (
     Command,
     ModelPromoted,
     ModelRejected,
@@ -27,10 +31,7 @@ from candlecast.shared.messages import (
     TrainingFailed,
     TrainingProgress,
 )
-from candlecast.shared.registry import FileModelStore
-from candlecast.shared.service import Consumer, serve
 from candlecast.shared.settings import Settings
-from candlecast.shared.streams import Outbox, commit, publish
 from candlecast.trainer.job import retrain, rollback
 
 log = logging.getLogger("candlecast.trainer")
@@ -97,6 +98,7 @@ class Trainer:
 
 
 async def main(settings: TrainerSettings) -> None:
+    clear_stale_cache()
     redis = Redis.from_url(settings.url)
     trainer = Trainer(redis, settings)
     await serve(redis, settings, [Consumer(settings.keys.commands, GROUP_TRAINER, trainer.handle)])

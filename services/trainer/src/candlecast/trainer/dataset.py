@@ -6,19 +6,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-from numpy.typing import NDArray
 
-from candlecast.shared.features import compute
-from candlecast.shared.labels import assert_no_label_columns, up_label
+from candlecast.shared.core.arrays import F64, I64
+from candlecast.shared.core.features import compute
+from candlecast.shared.core.labels import assert_no_label_columns, up_label
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from candlecast.shared.bars import Bars
-    from candlecast.shared.features import FeatureSet
-
-F64 = NDArray[np.float64]
-I64 = NDArray[np.int64]
+    from candlecast.shared.core.bars import Bars
+    from candlecast.shared.core.features import FeatureSet
 
 
 @dataclass(frozen=True, slots=True)

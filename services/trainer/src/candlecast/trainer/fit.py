@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import lightgbm
-import numpy as np
-from numpy.typing import NDArray
 
-F64 = NDArray[np.float64]
-ParamValue = float | int | str | bool
+from candlecast.shared.core.cards import ParamValue
+
+if TYPE_CHECKING:
+    from candlecast.shared.core.arrays import F64
+
 Params = Mapping[str, ParamValue]
 
 FIXED_PARAMS: Params = {

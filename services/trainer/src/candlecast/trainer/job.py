@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from candlecast.shared.bars import Bars
-from candlecast.shared.barstore import BarReader
-from candlecast.shared.clock import Clock
-from candlecast.shared.features import FeatureSet
-from candlecast.shared.messages import ModelPromoted, ModelRejected, RetrainModel, RollbackModel
-from candlecast.shared.registry import CardDraft, ModelCard, ModelStore
+from candlecast.shared.core.bars import Bars
+from candlecast.shared.core.cards import CardDraft, ModelCard
+from candlecast.shared.core.features import FeatureSet
+from candlecast.shared.core.messages import ModelPromoted, ModelRejected, RetrainModel, RollbackModel
+from candlecast.shared.core.ports import BarReader, Clock, ModelStore
 from candlecast.trainer.pipeline import Candidate, should_promote, train_candidate
 
 Progress = Callable[[str, str], None]

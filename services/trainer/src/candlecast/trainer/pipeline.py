@@ -10,20 +10,19 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from candlecast.shared.model import UpModel
+from candlecast.shared.core.model import UpModel
+from candlecast.shared.core.scoring import score
 from candlecast.trainer.dataset import build_dataset
 from candlecast.trainer.fit import fit, fixed_params
-from candlecast.trainer.metrics import score
 from candlecast.trainer.split import label_span_ms, time_split
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from candlecast.shared.bars import Bars
-    from candlecast.shared.features import FeatureSet
-    from candlecast.shared.messages import ModelMetrics
-    from candlecast.shared.registry import ModelCard
-    from candlecast.trainer.fit import ParamValue
+    from candlecast.shared.core.bars import Bars
+    from candlecast.shared.core.cards import ModelCard, ParamValue
+    from candlecast.shared.core.features import FeatureSet
+    from candlecast.shared.core.messages import ModelMetrics
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,12 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import NDArray
 
-from candlecast.shared.timeframes import timeframe_ms
-
-I64 = NDArray[np.int64]
-Index = NDArray[np.intp]
+from candlecast.shared.core.arrays import I64, Index
+from candlecast.shared.core.timeframes import timeframe_ms
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,1 @@
+"""The edges: Redis Streams, the service runner, the bar store, bar files, the model registry."""

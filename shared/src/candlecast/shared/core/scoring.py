@@ -1,0 +1,76 @@
+"""Proper scores for P(up) forecasts, in numpy, and the naive baseline beside them."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from candlecast.shared.core.messages import ModelMetrics
+
+if TYPE_CHECKING:
+    from candlecast.shared.core.arrays import F64
+
+EPS = 1e-15
+ECE_BINS = 10
+
+
+def log_loss(y: F64, p: F64) -> float:
+    """Mean negative log-likelihood of 0/1 outcomes; p is clipped away from 0 and 1."""
+    q = np.clip(p, EPS, 1.0 - EPS)
+    return float(-np.mean(y * np.log(q) + (1.0 - y) * np.log1p(-q)))
+
+
+def brier(y: F64, p: F64) -> float:
+    return float(np.mean((p - y) ** 2))
+
+
+def average_ranks(x: F64) -> F64:
+    """1-based ranks; tied values share the mean of their ranks."""
+    order = np.argsort(x, kind="mergesort")
+    sorted_x = x[order]
+    starts = np.flatnonzero(np.r_[True, sorted_x[1:] != sorted_x[:-1]])
+    ends = np.r_[starts[1:], x.shape[0]]
+    group_rank = (starts + ends + 1) / 2.0  # mean of ranks starts+1 .. ends
+    ranks = np.empty(x.shape[0], dtype=np.float64)
+    ranks[order] = np.repeat(group_rank, ends - starts)
+    return ranks
+
+
+def roc_auc(y: F64, p: F64) -> float:
+    """P(score of a random positive > a random negative), ties counting half; NaN if one class."""
+    positive = y == 1.0
+    n_pos = int(positive.sum())
+    n_neg = y.shape[0] - n_pos
+    if n_pos == 0 or n_neg == 0:
+        return float("nan")
+    rank_sum = float(average_ranks(p)[positive].sum())
+    return float((rank_sum - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg))
+
+
+def ece(y: F64, p: F64, bins: int = ECE_BINS) -> float:
+    """Expected calibration error over equal-width bins of p on [0, 1]."""
+    if y.shape[0] == 0:
+        return float("nan")
+    index = np.minimum((np.clip(p, 0.0, 1.0) * bins).astype(np.int64), bins - 1)
+    sum_p = np.bincount(index, weights=p, minlength=bins)
+    sum_y = np.bincount(index, weights=y, minlength=bins)
+    # sum over bins of (n_b / n) * |mean_y_b - mean_p_b|
+    return float(np.abs(sum_y - sum_p).sum() / y.shape[0])
+
+
+def score(y: F64, p: F64, y_train: F64) -> ModelMetrics:
+    """Holdout scores of `p` and of the constant train base rate on the same rows."""
+    if y.shape != p.shape or y.shape[0] == 0 or y_train.shape[0] == 0:
+        raise ValueError("need non-empty holdout labels and predictions of the same shape")
+    base = np.full_like(y, float(np.mean(y_train)))
+    return ModelMetrics(
+        log_loss=log_loss(y, p),
+        brier=brier(y, p),
+        auc=roc_auc(y, p),
+        ece=ece(y, p),
+        baseline_log_loss=log_loss(y, base),
+        baseline_brier=brier(y, base),
+        n_train=int(y_train.shape[0]),
+        n_holdout=int(y.shape[0]),
+    )
