@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from redis.asyncio import Redis
 
-from candlecast.features.app import FeaturesSettings, FeaturesWorker
+from candlecast.features.settings import FeaturesSettings
+from candlecast.features.worker import FeaturesWorker
 from candlecast.ingest.synthetic import synthetic_bars
 from candlecast.shared.adapters.redis_streams import ensure_group
 from candlecast.shared.core.bars import Bars

@@ -1,121 +1,92 @@
-"""Bars in, feature rows out: the features service's pure step.
+"""The features worker: bar entries from Redis through the pure step, results committed back.
 
-Per-series state lives in `Series`. Each carries the id of the last bar entry it
-absorbed, so a batch redelivered after a crash is recognised and skipped rather
-than mistaken for out-of-order bars.
+Per-series state lives in memory and is checkpointed to Redis in the same commit as
+the rows and the acks, so a restarted worker continues exactly where this one stopped.
 """
 
 from __future__ import annotations
 
-import zlib
-from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+import logging
+from typing import cast
 
-from candlecast.shared.core.bars import Bars
-from candlecast.shared.core.entries import Entry, Origin, dead_letter, id_key
-from candlecast.shared.core.features import FeatureRows, FeatureSet, FeatureState, advance
-from candlecast.shared.core.messages import SCHEMA_VERSION, BarClosed, DeadLettered, FeaturesComputed
+from pydantic import TypeAdapter
+from redis.asyncio import Redis
 
-SeriesKey = tuple[str, str]
+from candlecast.features.settings import FeaturesSettings
+from candlecast.features.step import Series, SeriesKey, StepResult, partition_of, step
+from candlecast.shared.adapters.clock import now_ms
+from candlecast.shared.adapters.redis_streams import Outbox, commit
+from candlecast.shared.core.entries import Entry, Origin, decode, id_key
+from candlecast.shared.core.features import FeatureSet, FeatureState, new_state
+from candlecast.shared.core.messages import BarClosed, DeadLettered
 
-
-@dataclass(slots=True)
-class Series:
-    """One symbol/timeframe's feature state and the last entry folded into it."""
-
-    state: FeatureState
-    entry_id: str = "0-0"
+log = logging.getLogger("candlecast.features")
+BAR = TypeAdapter(BarClosed)
 
 
-@dataclass(slots=True)
-class StepResult:
-    rows: list[FeaturesComputed] = field(default_factory=list)
-    dead: list[DeadLettered] = field(default_factory=list)
-    touched: set[SeriesKey] = field(default_factory=set)
+class FeaturesWorker:
+    """Holds per-series state in memory, checkpointed to Redis with every batch."""
 
+    def __init__(self, redis: Redis, settings: FeaturesSettings, feature_set: FeatureSet) -> None:
+        self.redis = redis
+        self.settings = settings
+        self.feature_set = feature_set
+        self.keys = settings.keys
+        self.origin = Origin(self.keys.bars, settings.group)
+        self.series: dict[SeriesKey, Series] = {}
 
-def partition_of(symbol: str, partitions: int) -> int:
-    """Stable symbol -> partition (crc32; Python's hash() is salted per process)."""
-    return zlib.crc32(symbol.encode()) % partitions
+    async def handle(self, entries: list[Entry]) -> None:
+        decoded = decode(entries, BAR, self.origin, now_ms())
+        mine = [(e, b) for e, b in decoded.ok if self._owns(b.symbol)]
+        keys = {(b.symbol, b.timeframe) for _, b in mine}
+        try:
+            await self._load(keys)
+            result = step(self.series, mine, self.feature_set, self.origin, now_ms())
+            dead = decoded.dead if self.settings.partition == 0 else []  # one copy, not one per partition
+            await commit(self.redis, self._outbox(entries, result, dead))
+        except BaseException:
+            for key in keys:  # a retry resumes from the committed checkpoint, not half-advanced state
+                self.series.pop(key, None)
+            raise
+        if decoded.dead or result.dead:
+            log.warning("dead-lettered %d bar entries", len(decoded.dead) + len(result.dead))
 
+    def _outbox(self, entries: list[Entry], result: StepResult, dead: list[DeadLettered]) -> Outbox:
+        outbox = Outbox(self.settings.maxlen)
+        for row in result.rows:
+            outbox.add(self.keys.features, row)
+        for letter in sorted(result.dead + dead, key=lambda d: id_key(d.entry_id)):
+            outbox.add(self.keys.dlq, letter)
+        for symbol, timeframe in result.touched:
+            current = self.series[symbol, timeframe]
+            checkpoint: dict[str, bytes | str] = {
+                "state": current.state.to_bytes(),
+                "entry_id": current.entry_id,
+            }
+            outbox.put_hash(self.keys.feature_state(symbol, timeframe), checkpoint)
+        outbox.ack(self.keys.bars, self.settings.group, [e.id for e in entries])
+        return outbox
 
-def group_by_series(
-    bars: Sequence[tuple[Entry, BarClosed]],
-) -> dict[SeriesKey, list[tuple[Entry, BarClosed]]]:
-    groups: dict[SeriesKey, list[tuple[Entry, BarClosed]]] = defaultdict(list)
-    for entry, bar in bars:
-        groups[bar.symbol, bar.timeframe].append((entry, bar))
-    return groups
+    def _owns(self, symbol: str) -> bool:
+        return partition_of(symbol, self.settings.partitions) == self.settings.partition
 
+    async def _load(self, keys: set[SeriesKey]) -> None:
+        """State for series first seen by this process: its checkpoint, else a fresh start."""
+        for symbol, timeframe in keys - self.series.keys():
+            key = self.keys.feature_state(symbol, timeframe)
+            saved = await self.redis.hmget(key, ["state", "entry_id"])
+            blob, entry_id = cast("list[bytes | None]", saved)
+            self.series[symbol, timeframe] = self._resume(symbol, timeframe, blob, entry_id)
 
-def step(
-    series: dict[SeriesKey, Series],
-    bars: Sequence[tuple[Entry, BarClosed]],
-    feature_set: FeatureSet,
-    origin: Origin,
-    now_ms: int,
-) -> StepResult:
-    """Advance every series in `bars` (all present in `series`); collect rows and dead letters."""
-    result = StepResult()
-    for key, items in group_by_series(bars).items():
-        current = series[key]
-        fresh = _in_order(current, items, origin, now_ms, result.dead)
-        if items:
-            current.entry_id = items[-1][0].id
-            result.touched.add(key)
-        bars_in = [bar for _, bar in fresh]
-        try:  # the kernel leaves the state untouched when it refuses a chunk
-            rows = advance(current.state, Bars.from_messages(bars_in)) if bars_in else None
-        except (ValueError, OverflowError) as exc:
-            result.dead.extend(
-                dead_letter(origin, e, f"feature engine refused the bar: {exc}", now_ms) for e, _ in fresh
-            )
-            continue
-        if rows is not None:
-            result.rows.extend(to_messages(key, rows, bars_in, feature_set))
-    return result
-
-
-def _in_order(
-    current: Series,
-    items: list[tuple[Entry, BarClosed]],
-    origin: Origin,
-    now_ms: int,
-    dead: list[DeadLettered],
-) -> list[tuple[Entry, BarClosed]]:
-    """Bars to absorb: skip entries already absorbed, dead-letter bars out of time order."""
-    done = id_key(current.entry_id)
-    last_ts = current.state.last_ts
-    fresh: list[tuple[Entry, BarClosed]] = []
-    for entry, bar in items:
-        if id_key(entry.id) <= done:
-            continue
-        if last_ts is not None and bar.ts <= last_ts:
-            reason = f"out-of-order bar: ts {bar.ts} is not after {last_ts}"
-            dead.append(dead_letter(origin, entry, reason, now_ms))
-            continue
-        fresh.append((entry, bar))
-        last_ts = bar.ts
-    return fresh
-
-
-def to_messages(
-    key: SeriesKey, rows: FeatureRows, bars: Sequence[BarClosed], feature_set: FeatureSet
-) -> list[FeaturesComputed]:
-    symbol, timeframe = key
-    close_at = {b.ts: b.close for b in bars}
-    names = rows.names
-    fs_id = feature_set.id
-    return [  # built from the kernel's own output: construct, don't re-validate
-        FeaturesComputed.model_construct(
-            schema_version=SCHEMA_VERSION,
-            symbol=symbol,
-            timeframe=timeframe,
-            ts=ts,
-            feature_set=fs_id,
-            values=dict(zip(names, values, strict=True)),
-            close=close_at[ts],
-        )
-        for ts, values in zip(rows.ts.tolist(), rows.values.tolist(), strict=True)
-    ]
+    def _resume(self, symbol: str, timeframe: str, blob: bytes | None, entry_id: bytes | None) -> Series:
+        fresh = Series(new_state(self.feature_set, timeframe))
+        if blob is None or entry_id is None:
+            return fresh
+        try:
+            state = FeatureState.from_bytes(blob, feature_set=self.feature_set, timeframe=timeframe)
+        except ValueError as exc:
+            log.warning("checkpoint of %s %s not usable (%s): warming up afresh", symbol, timeframe, exc)
+            fresh.entry_id = entry_id.decode()
+            return fresh
+        log.info("resumed %s %s at ts %s", symbol, timeframe, state.last_ts)
+        return Series(state, entry_id.decode())
