@@ -2,13 +2,13 @@
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-PKGS := -e "shared[features,demo]" -e services/ingest -e services/features -e services/trainer -e services/predictor
+PKGS := -e "shared[features]" -e "cli[features,demo]" -e services/ingest -e services/features -e services/trainer -e services/predictor
 
 .PHONY: install demo test test-fast lint bench clean
 
 install: $(BIN)/.installed
 
-$(BIN)/.installed: shared/pyproject.toml services/*/pyproject.toml requirements-dev.txt
+$(BIN)/.installed: shared/pyproject.toml cli/pyproject.toml services/*/pyproject.toml requirements-dev.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q $(PKGS) -r requirements-dev.txt
@@ -29,10 +29,11 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+# PYTHONPATH: the benches start services with the tests' fleet (tests/support/fleet.py).
 bench: install
-	$(BIN)/python bench/pipeline.py
-	$(BIN)/python bench/latency.py
-	$(BIN)/python bench/features.py
+	PYTHONPATH=. $(BIN)/python bench/pipeline.py
+	PYTHONPATH=. $(BIN)/python bench/latency.py
+	PYTHONPATH=. $(BIN)/python bench/features.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import redis
 
+from candlecast.cli.embedded import local_redis
 from candlecast.ingest.synthetic import synthetic_bars
 from candlecast.shared.adapters.barstore import BarStore
 from candlecast.shared.adapters.clock import now_ms
@@ -19,10 +20,9 @@ from candlecast.shared.adapters.file_registry import FileModelStore
 from candlecast.shared.core.bars import Bars
 from candlecast.shared.core.features import DEFAULT
 from candlecast.shared.core.messages import RetrainModel
-from candlecast.shared.demo import Fleet
-from candlecast.shared.embedded import local_redis
 from candlecast.trainer.job import draft_card
 from candlecast.trainer.pipeline import train_candidate
+from tests.support.fleet import Fleet
 
 START = 1_700_000_000_000 // 300_000 * 300_000
 

@@ -20,13 +20,13 @@ import numpy as np
 import pyarrow.parquet as pq
 import redis
 
+from candlecast.cli.embedded import local_redis
 from candlecast.shared.core.features import DEFAULT
-from candlecast.shared.demo import Fleet
-from candlecast.shared.embedded import local_redis
+from tests.support.fleet import Fleet
 
 
 def cli(env: dict[str, str], *args: str) -> None:
-    subprocess.run([sys.executable, "-m", "candlecast.shared.cli", *args], env=env, check=True)
+    subprocess.run([sys.executable, "-m", "candlecast.cli", *args], env=env, check=True)
 
 
 def online_rows(env: dict[str, str], url: str, folder: Path, bars: Path, expected: int) -> list[dict]:

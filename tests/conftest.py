@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 import redis
 
+from candlecast.cli.embedded import local_redis
 from candlecast.shared.adapters.numba_cache import clear_stale_cache
-from candlecast.shared.embedded import local_redis
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "data"

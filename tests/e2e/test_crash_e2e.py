@@ -17,7 +17,7 @@ import redis
 from candlecast.ingest.synthetic import synthetic_bars
 from candlecast.shared.adapters.barfile import write_bar_file
 from candlecast.shared.core.features import DEFAULT, compute
-from candlecast.shared.demo import Fleet
+from tests.support.fleet import Fleet
 
 pytestmark = [pytest.mark.redis, pytest.mark.e2e]
 
@@ -30,7 +30,7 @@ def test_killed_worker_is_replaced_without_loss_or_duplicates(redis_url: str, tm
     client = redis.Redis.from_url(redis_url)
     first = Fleet(env, tmp_path)
     first.start(("features",))
-    replay = [sys.executable, "-m", "candlecast.shared.cli", "replay", str(tmp_path / "bars.parquet")]
+    replay = [sys.executable, "-m", "candlecast.cli", "replay", str(tmp_path / "bars.parquet")]
     subprocess.run(replay, env=env, check=True, capture_output=True, timeout=120)
     deadline = time.monotonic() + 60
     while client.xlen("candlecast:features") < 500 and time.monotonic() < deadline:

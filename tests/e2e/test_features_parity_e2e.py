@@ -17,13 +17,13 @@ import redis
 from candlecast.ingest.synthetic import synthetic_bars
 from candlecast.shared.adapters.barfile import write_bar_file
 from candlecast.shared.core.features import DEFAULT, MAX_FILL_BARS
-from candlecast.shared.demo import Fleet
+from tests.support.fleet import Fleet
 
 pytestmark = [pytest.mark.redis, pytest.mark.e2e]
 
 
 def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    cmd = [sys.executable, "-m", "candlecast.shared.cli", *args]
+    cmd = [sys.executable, "-m", "candlecast.cli", *args]
     return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300, check=False)
 
 

@@ -15,7 +15,7 @@ import redis
 from candlecast.ingest.synthetic import synthetic_bars
 from candlecast.shared.adapters.barfile import write_bar_file
 from candlecast.shared.core.features import DEFAULT, warmup_bars
-from candlecast.shared.demo import Fleet
+from tests.support.fleet import Fleet
 
 pytestmark = [pytest.mark.redis, pytest.mark.e2e]
 
@@ -25,7 +25,7 @@ START = 1_735_689_600_000
 
 
 def cli(env: dict[str, str], *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    cmd = [sys.executable, "-m", "candlecast.shared.cli", *args]
+    cmd = [sys.executable, "-m", "candlecast.cli", *args]
     return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout, check=False)
 
 

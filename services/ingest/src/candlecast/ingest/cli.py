@@ -1,13 +1,17 @@
-"""`candlecast replay FILE [--speed max|N]`: publish a Parquet or CSV file of bars."""
+"""`candlecast replay FILE [--speed max|N]`: publish a Parquet or CSV file of bars.
+
+The ingest distribution adds this command to the `candlecast` CLI through the
+`candlecast.commands` entry point (`add_replay` gets the root typer app).
+"""
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import logging
 import time
 from pathlib import Path
+from typing import Annotated
 
+import typer
 from redis.asyncio import Redis
 
 from candlecast.ingest.publish import clean, publish_bars, record, time_ordered
@@ -15,29 +19,39 @@ from candlecast.shared.adapters.barfile import read_bar_file
 from candlecast.shared.adapters.barstore import BarStore
 from candlecast.shared.settings import Settings
 
-log = logging.getLogger("candlecast.ingest")
 
-
-def speed(value: str) -> float | None:
+def bars_per_second(value: str) -> float | None:
     """'max' (as fast as Redis takes them) or bars per second."""
     if value == "max":
         return None
-    rate = float(value)
-    if rate <= 0:
-        raise argparse.ArgumentTypeError("speed must be 'max' or a positive number of bars per second")
+    try:
+        rate = float(value)
+    except ValueError:
+        rate = 0.0
+    if not rate > 0:
+        raise typer.BadParameter("speed must be 'max' or a positive number of bars per second")
     return rate
 
 
-def add_replay(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("replay", help="publish a Parquet/CSV file of bars (and record them)")
-    p.add_argument("file", type=Path, help="columns ts, open, high, low, close, volume, symbol[, timeframe]")
-    p.add_argument("--speed", type=speed, default=None, help="'max' (default) or bars per second")
-    p.add_argument(
-        "--timeframe",
-        default=None,
-        help="timeframe when the file has no column (default: settings)",
-    )
-    p.set_defaults(func=lambda args: asyncio.run(replay(Settings(), args.file, args.speed, args.timeframe)))
+def replay_command(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            metavar="FILE", help="columns ts, open, high, low, close, volume, symbol[, timeframe]"
+        ),
+    ],
+    speed: Annotated[str, typer.Option(help="'max' or bars per second")] = "max",
+    timeframe: Annotated[
+        str | None, typer.Option(help="timeframe when the file has no column (default: settings)")
+    ] = None,
+) -> None:
+    """Publish a Parquet/CSV file of bars (and record them in the bar store)."""
+    rate = bars_per_second(speed)
+    asyncio.run(replay(Settings(), file, rate, timeframe))
+
+
+def add_replay(app: typer.Typer) -> None:
+    app.command("replay")(replay_command)
 
 
 async def replay(settings: Settings, path: Path, rate: float | None, timeframe: str | None) -> int:
@@ -48,7 +62,7 @@ async def replay(settings: Settings, path: Path, rate: float | None, timeframe: 
     bars = time_ordered(series)
     redis = Redis.from_url(settings.url)
     started = time.monotonic()
-    step = len(bars) if rate is None else max(1, int(rate // 10))
+    step = max(1, len(bars) if rate is None else int(rate // 10))
     for i in range(0, len(bars), step):
         await publish_bars(redis, settings.keys.bars, bars[i : i + step], settings.maxlen)
         if rate is not None:

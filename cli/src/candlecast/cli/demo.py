@@ -10,49 +10,41 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
+from candlecast.cli.embedded import local_redis
+from candlecast.cli.ops.retrain import send
+from candlecast.cli.ops.tail import tail
 from candlecast.shared.adapters.barstore import BarStore
 from candlecast.shared.core.messages import RetrainModel
-from candlecast.shared.embedded import local_redis
-from candlecast.shared.ops import send, tail
 from candlecast.shared.settings import Settings
 
 SERVICES = ("ingest", "features", "trainer", "predictor")
 MIN_BARS = 2_000
 
+Procs = dict[str, subprocess.Popen[bytes]]
 
-class Fleet:
-    """Services as child processes running `candlecast run NAME`."""
 
-    def __init__(self, env: Mapping[str, str], log_dir: Path) -> None:
-        self.env = dict(env)
-        self.log_dir = log_dir
-        self.procs: dict[str, subprocess.Popen[bytes]] = {}
+def start_services(env: Mapping[str, str], log_dir: Path) -> Procs:
+    """Each service as a child `candlecast run NAME`, logging to `log_dir/NAME.log`."""
+    procs: Procs = {}
+    for name in SERVICES:
+        with (log_dir / f"{name}.log").open("ab") as log:
+            cmd = [sys.executable, "-m", "candlecast.cli", "run", name]
+            procs[name] = subprocess.Popen(cmd, env=dict(env), stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
+    return procs
 
-    def start(self, names: Sequence[str]) -> None:
-        for name in names:
-            with (self.log_dir / f"{name}.log").open("ab") as log:
-                cmd = [sys.executable, "-m", "candlecast.shared.cli", "run", name]
-                self.procs[name] = subprocess.Popen(  # noqa: S603 - our own CLI, fixed arguments
-                    cmd, env=self.env, stdout=log, stderr=subprocess.STDOUT
-                )
 
-    def check(self) -> None:
-        for name, proc in self.procs.items():
-            if proc.poll() is not None:
-                raise RuntimeError(f"{name} exited with {proc.returncode}; see {self.log_dir / name}.log")
-
-    def stop(self, timeout: float = 20.0) -> None:
-        for proc in self.procs.values():
-            if proc.poll() is None:
-                proc.terminate()
-        for proc in self.procs.values():
-            try:
-                proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+def stop_services(procs: Procs, timeout: float = 20.0) -> None:
+    for proc in procs.values():
+        if proc.poll() is None:
+            proc.terminate()
+    for proc in procs.values():
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
 
 @contextlib.contextmanager
@@ -67,10 +59,14 @@ def redis_url() -> Iterator[str]:
         yield url
 
 
-def wait_for_bars(store: BarStore, timeframe: str, fleet: Fleet, timeout: float = 60.0) -> None:
+def wait_for_bars(
+    store: BarStore, timeframe: str, procs: Procs, log_dir: Path, timeout: float = 60.0
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        fleet.check()
+        for name, proc in procs.items():
+            if proc.poll() is not None:
+                raise RuntimeError(f"{name} exited with {proc.returncode}; see {log_dir / name}.log")
         stored = [len(store.read(s, tf)) for s, tf in store.series(timeframe)]
         if stored and min(stored) >= MIN_BARS:
             return
@@ -85,11 +81,11 @@ def run_demo(seconds: float) -> int:
         env = {**os.environ, "CANDLECAST_REDIS_URL": url, "CANDLECAST_HOME": str(home)}
         os.environ.update(env)
         settings = Settings()
-        fleet = Fleet(env, home)
         print(f"home {home}; service logs there as NAME.log")
+        procs: Procs = {}
         try:
-            fleet.start(SERVICES)
-            wait_for_bars(BarStore(home), settings.timeframe, fleet)
+            procs = start_services(env, home)
+            wait_for_bars(BarStore(home), settings.timeframe, procs, home)
             print("bars are flowing; asking the trainer for a first model")
             code = asyncio.run(send(settings, RetrainModel(), follow=True, wait_s=300))
             if code != 0:
@@ -101,5 +97,5 @@ def run_demo(seconds: float) -> int:
         finally:
             signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not abort the clean-up
             print("stopping services")
-            fleet.stop()
+            stop_services(procs)
     return 0

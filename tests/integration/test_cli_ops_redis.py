@@ -1,15 +1,19 @@
-"""Operator commands against a real Redis: tail and retrain --follow outcomes."""
+"""Operator commands against a real Redis: tail, retrain as typed, and --follow outcomes."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
+import redis as sync_redis
 from redis.asyncio import Redis
 
+from candlecast.cli.main import main
+from candlecast.cli.ops.retrain import follow_outcome
+from candlecast.cli.ops.tail import tail
 from candlecast.shared.adapters.redis_streams import publish
 from candlecast.shared.core.messages import PredictionMade, TrainingFailed, TrainingProgress
-from candlecast.shared.ops import follow_outcome, tail
 from candlecast.shared.settings import Settings
 
 pytestmark = pytest.mark.redis
@@ -48,3 +52,20 @@ async def test_follow_exits_1_on_failure_of_its_own_request(redis_url, capsys) -
     assert "failed: boom" in out
     assert "not mine" not in out
     await r.aclose()
+
+
+def test_retrain_publishes_the_command_as_typed(redis_url, monkeypatch) -> None:
+    monkeypatch.setenv("CANDLECAST_REDIS_URL", redis_url)
+    args = ["retrain", "--symbols", "AAA,BBB", "--symbols", "CCC", "--horizon", "3", "--timeframe", "15m"]
+    assert main(args) == 0
+    (entry,) = sync_redis.Redis.from_url(redis_url).xrange(Settings().keys.commands)
+    command = json.loads(entry[1][b"__data__"])
+    assert command["command"] == "retrain"
+    assert command["symbols"] == ["AAA", "BBB", "CCC"]
+    assert (command["timeframe"], command["horizon"], command["trials"]) == ("15m", 3, 1)
+
+
+def test_follow_without_an_outcome_exits_3(redis_url, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("CANDLECAST_REDIS_URL", redis_url)
+    assert main(["retrain", "--follow", "--timeout", "1"]) == 3
+    assert "no outcome for" in capsys.readouterr().out

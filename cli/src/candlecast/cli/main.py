@@ -1,0 +1,168 @@
+"""candlecast: run a service, retrain, roll back, follow predictions, compute features, run the demo.
+
+Services and extra commands are found through entry points (`candlecast.services`,
+`candlecast.commands`), so an image with only one service installed has the same CLI
+and nothing here imports a service. A `candlecast.commands` entry point is a function
+that takes the root typer app and adds its commands to it. Each command imports what
+it needs when it runs, so `candlecast run NAME` starts a service without loading the rest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Annotated, cast
+
+import typer
+
+from candlecast.cli.errors import USER_ERRORS, UserError, one_line
+from candlecast.shared.settings import Settings
+
+SERVICES = "candlecast.services"
+COMMANDS = "candlecast.commands"
+
+
+def settings_of(ctx: typer.Context) -> Settings:
+    return cast("Settings", ctx.obj)
+
+
+def exit_with(code: int) -> None:
+    if code:
+        raise typer.Exit(code)
+
+
+def configure(ctx: typer.Context) -> None:
+    """Settings are read once, here, and handed to every command."""
+    settings = Settings()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    ctx.obj = settings
+
+
+def run(service: Annotated[str, typer.Argument(help="ingest, features, trainer or predictor")]) -> None:
+    """Run a service until SIGTERM or Ctrl-C."""
+    found = {ep.name: ep for ep in entry_points(group=SERVICES)}
+    if service not in found:
+        installed = ", ".join(sorted(found)) or "none"
+        raise UserError(f"unknown or uninstalled service {service!r}; installed: {installed}")
+
+    def stop(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    log = logging.getLogger("candlecast")
+    try:
+        found[service].load()()
+    except KeyboardInterrupt:
+        log.info("%s stopped", service)
+    except Exception:
+        log.exception("%s failed", service)  # a service's failure keeps its traceback in the log
+        raise typer.Exit(1) from None
+
+
+def retrain(
+    ctx: typer.Context,
+    symbols: Annotated[
+        list[str] | None,
+        typer.Option("--symbols", help="symbols to train on, repeated or comma-separated (default: all)"),
+    ] = None,
+    timeframe: Annotated[str | None, typer.Option(help="bar timeframe (default: settings)")] = None,
+    horizon: Annotated[int | None, typer.Option(help="label horizon in bars (default: settings)")] = None,
+    trials: Annotated[int, typer.Option(help="tuning trials")] = 1,
+    follow: Annotated[
+        bool, typer.Option("--follow", help="print progress; exit 0 only on promotion")
+    ] = False,
+    timeout: Annotated[float, typer.Option(help="seconds to follow before giving up (exit 3)")] = 1800.0,
+) -> None:
+    """Publish a retrain command; with --follow exit 0 on promotion, 1 on rejection or failure."""
+    from candlecast.cli.ops.retrain import retrain_command, send
+
+    settings = settings_of(ctx)
+    names = [s for value in symbols or [] for s in value.split(",") if s]
+    command = retrain_command(settings, names, timeframe, horizon, trials)
+    exit_with(asyncio.run(send(settings, command, follow, timeout)))
+
+
+def rollback(ctx: typer.Context, version: Annotated[str, typer.Argument(help="version to restore")]) -> None:
+    """Make an earlier model version champion again (exit 0 once it is)."""
+    from candlecast.cli.ops.retrain import send
+    from candlecast.shared.core.messages import RollbackModel
+
+    command = RollbackModel(version=version)
+    exit_with(asyncio.run(send(settings_of(ctx), command, follow=True, wait_s=60.0)))
+
+
+def tail_predictions(
+    ctx: typer.Context,
+    symbol: Annotated[str | None, typer.Argument(help="one symbol's stream (default: all)")] = None,
+    count: Annotated[int, typer.Option(help="stop after this many (0: never)")] = 0,
+    from_start: Annotated[
+        bool, typer.Option("--from-start", help="from the oldest kept entry, not new ones")
+    ] = False,
+) -> None:
+    """Print predictions as they arrive."""
+    from candlecast.cli.ops.tail import tail
+
+    exit_with(asyncio.run(tail(settings_of(ctx), symbol, count, from_start)))
+
+
+def models_list(ctx: typer.Context) -> None:
+    """List model versions; * marks the champion."""
+    from candlecast.cli.ops.models import list_models
+
+    exit_with(list_models(settings_of(ctx)))
+
+
+def features_compute(
+    source: Annotated[Path, typer.Argument(metavar="INPUT", help="Parquet or CSV bar file")],
+    target: Annotated[Path, typer.Argument(metavar="OUTPUT", help="Parquet file of feature rows")],
+    feature_set: Annotated[str | None, typer.Option(help="feature set (default: core)")] = None,
+    timeframe: Annotated[str | None, typer.Option(help="timeframe where the file has none (5m)")] = None,
+) -> None:
+    """Compute the features of a bar file into Parquet, with the service's kernel."""
+    from candlecast.cli.ops.features import compute_features
+
+    exit_with(compute_features(source, target, feature_set, timeframe))
+
+
+def demo(seconds: Annotated[float, typer.Option(help="stop after this long (0: until Ctrl-C)")] = 0) -> None:
+    """The whole pipeline on a synthetic market (embedded Redis if none is set)."""
+    from candlecast.cli.demo import run_demo
+
+    exit_with(run_demo(seconds))
+
+
+def build_app() -> typer.Typer:
+    """The root app: our commands, then those that installed services contribute."""
+    app = typer.Typer(help=__doc__.splitlines()[0], no_args_is_help=True, add_completion=False)
+    app.callback()(configure)
+    app.command()(run)
+    app.command()(retrain)
+    app.command()(rollback)
+    app.command("tail")(tail_predictions)
+    models = typer.Typer(help="The model registry.", no_args_is_help=True)
+    models.command("list")(models_list)
+    app.add_typer(models, name="models")
+    features = typer.Typer(help="The feature library.", no_args_is_help=True)
+    features.command("compute")(features_compute)
+    app.add_typer(features, name="features")
+    app.command()(demo)
+    for ep in entry_points(group=COMMANDS):
+        ep.load()(app)
+    return app
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The `candlecast` script: the exit code; a user's mistake is one line on stderr and 2."""
+    try:
+        build_app()(args=None if argv is None else list(argv), prog_name="candlecast")
+    except SystemExit as done:
+        return done.code if isinstance(done.code, int) else int(done.code is not None)
+    except USER_ERRORS as exc:
+        print(f"candlecast: {one_line(exc)}", file=sys.stderr)
+        return 2
+    return 0

@@ -1,0 +1,1 @@
+"""What the operator commands do, one module per command family."""

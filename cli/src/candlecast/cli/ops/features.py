@@ -1,0 +1,28 @@
+"""`features compute`: a bar file's feature rows, offline, with the same kernel as the service."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from candlecast.cli.errors import UserError
+
+
+def compute_features(source: Path, target: Path, feature_set: str | None, timeframe: str | None) -> int:
+    """Write the rows to `target`; `timeframe` applies where the file has no timeframe column."""
+    try:
+        from candlecast.shared.adapters.feature_files import compute_file
+        from candlecast.shared.adapters.numba_cache import clear_stale_cache
+        from candlecast.shared.core import features
+    except ImportError as exc:
+        raise UserError(f"{exc}: the feature engine needs candlecast-cli[features]") from exc
+
+    if not source.is_file():
+        raise UserError(f"no bar file at {source}")
+    clear_stale_cache()
+    fs = features.get_feature_set(feature_set) if feature_set else features.DEFAULT
+    started = time.monotonic()
+    rows = compute_file(source, target, fs, timeframe)
+    took = time.monotonic() - started
+    print(f"wrote {rows} rows x {len(fs.names)} features ({fs.name}:{fs.hash}) to {target} in {took:.1f} s")
+    return 0

@@ -1,0 +1,88 @@
+"""`retrain` and `rollback`: publish a command, then (with --follow) print its progress and outcome."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+from pydantic import TypeAdapter, ValidationError
+from redis.asyncio import Redis
+
+from candlecast.shared.adapters.redis_streams import last_id, publish, xread
+from candlecast.shared.core.constants import DATA_FIELD
+from candlecast.shared.core.messages import (
+    Event,
+    ModelPromoted,
+    ModelRejected,
+    RetrainModel,
+    RollbackModel,
+    TrainingFailed,
+    TrainingProgress,
+)
+from candlecast.shared.settings import Settings
+
+EVENT: TypeAdapter[Event] = TypeAdapter(Event)
+
+PROMOTED, FAILED, TIMED_OUT = 0, 1, 3
+
+
+def retrain_command(
+    settings: Settings, symbols: Sequence[str], timeframe: str | None, horizon: int | None, trials: int
+) -> RetrainModel:
+    """The command, with the settings' timeframe and horizon where none are given."""
+    return RetrainModel(
+        symbols=list(symbols),
+        timeframe=timeframe or settings.timeframe,
+        horizon=settings.horizon if horizon is None else horizon,
+        trials=trials,
+    )
+
+
+async def send(settings: Settings, command: RetrainModel | RollbackModel, follow: bool, wait_s: float) -> int:
+    keys = settings.keys
+    redis = Redis.from_url(settings.url)
+    try:
+        since = {
+            keys.events: await last_id(redis, keys.events),
+            keys.models: await last_id(redis, keys.models),
+        }
+        entry_id = await publish(redis, keys.commands, command, settings.maxlen)
+        print(f"sent {command.command} {command.request_id} as {keys.commands} {entry_id}")
+        return await follow_outcome(redis, since, command.request_id, wait_s) if follow else 0
+    finally:
+        await redis.aclose()
+
+
+async def follow_outcome(redis: Redis, since: dict[str, str], request_id: str, wait_s: float) -> int:
+    """Print this request's events; 0 on promotion, 1 on rejection or failure, 3 on timeout."""
+    deadline = time.monotonic() + wait_s
+    while time.monotonic() < deadline:
+        for stream, rows in await xread(redis, since, block_ms=1000, count=100):
+            for entry_id, fields in rows:
+                since[stream] = entry_id.decode()
+                outcome = _outcome(fields.get(DATA_FIELD.encode(), b"{}"), request_id)
+                if outcome is not None:
+                    return outcome
+    print(f"no outcome for {request_id} within {wait_s:.0f} s")
+    return TIMED_OUT
+
+
+def _outcome(data: bytes, request_id: str) -> int | None:
+    try:
+        event = EVENT.validate_json(data)
+    except ValidationError:
+        return None
+    if getattr(event, "request_id", None) != request_id:
+        return None
+    if isinstance(event, TrainingProgress):
+        print(f"  {event.stage}: {event.detail}")
+        return None
+    if isinstance(event, ModelPromoted):
+        m = event.metrics
+        print(f"promoted {event.version} (log loss {m.log_loss:.5f} vs baseline {m.baseline_log_loss:.5f})")
+        return PROMOTED
+    if isinstance(event, ModelRejected):
+        print(f"rejected {event.version}: {event.reason}")
+    elif isinstance(event, TrainingFailed):
+        print(f"failed: {event.error}")
+    return FAILED
