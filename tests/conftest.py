@@ -9,16 +9,12 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 import redis
 
 from candlecast.cli.embedded import local_redis
 from candlecast.shared.adapters.numba_cache import clear_stale_cache
-
-REPO = Path(__file__).resolve().parents[1]
-DATA = REPO.parent / "shared" / "data"
 
 clear_stale_cache()  # before any test compiles the feature kernel
 
@@ -62,10 +58,3 @@ def redis_url(redis_server: str) -> str:
     client.flushdb()
     client.close()
     return redis_server
-
-
-@pytest.fixture
-def real_data() -> Path:
-    if not (DATA / "BTCUSDT_5m.parquet").exists():
-        pytest.skip(f"real bars not found at {DATA}")
-    return DATA

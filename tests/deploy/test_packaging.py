@@ -8,6 +8,8 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -47,3 +49,13 @@ def test_no_package_imports_test_code() -> None:
                 if isinstance(node, ast.ImportFrom) and node.module:
                     names = [node.module]
                 assert not any(n == "tests" or n.startswith("tests.") for n in names), path
+
+
+def test_real_test_data_is_a_few_thousand_bars_per_symbol_under_1_mb() -> None:
+    files = sorted((REPO / "tests" / "data").glob("*.parquet"))
+    assert [f.name for f in files] == ["BTCUSDT_5m.parquet", "ETHUSDT_5m.parquet"]
+    assert sum(f.stat().st_size for f in files) < 1_000_000
+    for f in files:
+        meta = pq.ParquetFile(f).metadata
+        assert 2_000 <= meta.num_rows <= 10_000
+        assert meta.row_group(0).column(0).compression == "ZSTD"

@@ -1,18 +1,15 @@
-"""Bars for the feature-engine tests: synthetic (with gaps) and the real files when present."""
+"""Bars for the library tests: synthetic (with gaps), and real ones from tests/data."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
-import pyarrow.parquet as pq
 import pytest
 
 from candlecast.shared.core.bars import Bars
-from candlecast.shared.core.constants import OHLCV
+from tests.support.data import SYMBOLS, real_bars
 
-DATA = Path(__file__).parents[3] / ".." / "shared" / "data"
 TF_MS = 300_000
 START = 1_700_000_000_000 - 1_700_000_000_000 % 3_600_000 + 7 * TF_MS  # mid-hour: partial first HTF bars
 
@@ -39,21 +36,12 @@ def synthetic_bars(
     return Bars("SYN", "5m", ts, open_, high, low, close, volume)
 
 
-def real_bars(symbol: str) -> Bars:
-    path = DATA / f"{symbol}_5m.parquet"
-    if not path.exists():
-        pytest.skip(f"no real data at {path}")
-    table = pq.read_table(path)
-    columns = [table[c].to_numpy() for c in OHLCV]
-    return Bars(symbol, "5m", table["ts"].to_numpy().astype(np.int64), *columns)
-
-
 @pytest.fixture(scope="session")
 def make_bars() -> Callable[..., Bars]:
     return synthetic_bars
 
 
-@pytest.fixture(params=["BTCUSDT", "ETHUSDT"])
+@pytest.fixture(params=SYMBOLS)
 def real(request: pytest.FixtureRequest) -> Bars:
     return real_bars(request.param)
 

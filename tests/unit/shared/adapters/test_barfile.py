@@ -1,5 +1,3 @@
-from pathlib import Path
-
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -8,8 +6,8 @@ from numpy.testing import assert_array_equal
 
 from candlecast.shared.adapters.barfile import read_bar_file, write_bar_file
 from candlecast.shared.core.bars import Bars
+from tests.support.data import real_path
 
-DATA = Path(__file__).resolve().parents[4].parent / "shared" / "data"
 CSV = """ts,open,high,low,close,volume,symbol
 300000,2,3,1,2.5,10,ETHUSDT
 0,1,2,0.5,1.5,5,BTCUSDT
@@ -105,9 +103,7 @@ def test_write_nothing_gives_empty_file(tmp_path):
 
 
 def test_real_data(tmp_path):
-    path = DATA / "BTCUSDT_5m.parquet"
-    if not path.exists():
-        pytest.skip(f"no real data at {path}")
+    path = real_path("BTCUSDT")
     (bars,) = read_bar_file(path)
     assert bars.symbol == "BTCUSDT"
     assert len(bars) > 1000

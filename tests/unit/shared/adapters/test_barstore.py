@@ -12,8 +12,8 @@ from candlecast.shared.adapters.barfile import read_bar_file
 from candlecast.shared.adapters.barstore import BarStore
 from candlecast.shared.core.bars import Bars
 from candlecast.shared.core.ports import BarReader
+from tests.support.data import real_path
 
-DATA = Path(__file__).resolve().parents[4].parent / "shared" / "data"
 STEP = 300_000
 
 
@@ -156,10 +156,7 @@ def test_concurrent_appends_from_two_processes_lose_nothing(tmp_path):
 
 
 def test_real_data_round_trip(tmp_path):
-    path = DATA / "ETHUSDT_5m.parquet"
-    if not path.exists():
-        pytest.skip(f"no real data at {path}")
-    (bars,) = read_bar_file(path)
+    (bars,) = read_bar_file(real_path("ETHUSDT"))
     store = BarStore(tmp_path)
     n = len(bars)
     new = store.append(bars.take(slice(n // 2, n)))
