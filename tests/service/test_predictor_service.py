@@ -78,6 +78,13 @@ def rows(fs: FeatureSetId, n: int, first_ts: int = 0) -> list[Entry]:
     return out
 
 
+def served_probs(store: FileModelStore, version: str, n: int) -> list[float]:
+    """What `version` says about the n rows `rows` builds."""
+    X = np.array([[i / n - 0.5, 0.1] for i in range(n)])
+    probs: list[float] = store.load(version)[0].predict_proba(X).tolist()
+    return probs
+
+
 async def stream(redis: Redis, key: str) -> list[dict]:
     return [json.loads(f[b"__data__"]) for _, f in await redis.xrange(key)]
 
@@ -109,8 +116,9 @@ async def test_serves_champion_to_both_streams_and_hot_swaps(redis_url, tmp_path
     all_preds = await stream(redis, p.keys.predictions)
     assert [x["model_version"] for x in all_preds] == [v1] * 4 + [v2] * 3
     assert all_preds == await stream(redis, p.keys.predictions_for("AAA"))
-    assert all(0.0 <= x["prob_up"] <= 1.0 for x in all_preds)
-    assert len({x["prob_up"] for x in all_preds[:4]}) > 1, "probabilities depend on the features"
+    want = [*served_probs(store, v1, 4), *served_probs(store, v2, 3)]
+    assert [x["prob_up"] for x in all_preds] == want, "each row scored by the model serving its batch"
+    assert len(set(want[:4])) > 1, "probabilities depend on the features"
     await redis.aclose()
 
 
@@ -139,10 +147,10 @@ async def test_refuses_model_with_other_feature_set_and_keeps_serving(redis_url,
     )
     await p.handle([Entry("99-0", short.model_dump_json().encode())])
     dead = await stream(redis, p.keys.dlq)
-    assert "lacks 1 of the model's features" in dead[1]["reason"]
-    dead = dead[:1]
-    assert len(dead) == 1
+    assert [d["entry_id"] for d in dead] == ["1-0", "99-0"]
     assert "does not match model" in dead[0]["reason"]
+    assert "lacks 1 of the model's features" in dead[1]["reason"]
+    assert await redis.xlen(p.keys.predictions) == 2, "only the two rows before the refusal were served"
     await redis.aclose()
 
 

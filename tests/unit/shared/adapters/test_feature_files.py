@@ -70,12 +70,19 @@ def test_compute_file_writes_every_symbol(tmp_path, series, fmt):
     check_output(tmp_path / "out.parquet", series)
 
 
-def test_timeframe_column_is_used_when_present(tmp_path, series):
+def hourly(bars: Bars) -> Bars:
+    """The same prices as 1h bars (gaps kept): 5m maths would differ (fills, HTF periods)."""
+    ts = bars.ts[0] // 3_600_000 * 3_600_000 + (bars.ts - bars.ts[0]) * 12
+    return Bars(bars.symbol, "1h", ts, bars.open, bars.high, bars.low, bars.close, bars.volume)
+
+
+def test_timeframe_column_wins_over_the_default(tmp_path, series):
+    series = [hourly(b) for b in series]
     table = bars_table(series)
-    table = table.append_column("timeframe", pa.array(["5m"] * table.num_rows))
+    table = table.append_column("timeframe", pa.array(["1h"] * table.num_rows))
     pq.write_table(table, tmp_path / "bars.parquet")
-    compute_file(tmp_path / "bars.parquet", tmp_path / "out.parquet", SEED)
-    check_output(tmp_path / "out.parquet", series)
+    compute_file(tmp_path / "bars.parquet", tmp_path / "out.parquet", SEED, timeframe="5m")
+    check_output(tmp_path / "out.parquet", series, timeframe="1h")
 
 
 def test_no_timeframe_column_means_5m_and_repeated_ts_keep_the_first(tmp_path, series):
