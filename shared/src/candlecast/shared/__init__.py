@@ -1,1 +1,1 @@
-"""candlecast's common package: messages, stream names, settings, feature library, storage."""
+"""candlecast's library: the pure `core`, the `adapters` at its edges, and `settings`."""

@@ -40,7 +40,3 @@ def fit(X: F64, y: F64, feature_names: Sequence[str], params: Params) -> lightgb
 
 def fixed_params(seed: int) -> dict[str, ParamValue]:
     return {**FIXED_PARAMS, "seed": seed}
-
-
-def fit_fixed(X: F64, y: F64, feature_names: Sequence[str], seed: int) -> lightgbm.Booster:
-    return fit(X, y, feature_names, fixed_params(seed))

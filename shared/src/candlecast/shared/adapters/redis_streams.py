@@ -58,9 +58,6 @@ class Outbox:
     def add(self, stream: str, message: BaseModel) -> None:
         self.adds.append((stream, encode(message)))
 
-    def add_raw(self, stream: str, data: bytes) -> None:
-        self.adds.append((stream, data))
-
     def put_hash(self, key: str, mapping: dict[str, bytes | str]) -> None:
         self.hashes.append((key, mapping))
 

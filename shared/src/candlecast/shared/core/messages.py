@@ -23,7 +23,7 @@ TsMs = Annotated[
 
 
 class Message(BaseModel):
-    """Base: frozen, strict about unknown shapes, versioned."""
+    """Base: frozen and versioned; unknown fields are ignored, so older readers accept newer messages."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 

@@ -47,8 +47,7 @@ PATTERN_NAMES = ("doji", "hammer", "shooting_star", "bull_engulf", "bear_engulf"
 C_TIME = C_PATTERN + len(PATTERN_NAMES)
 C_HTF = C_TIME + 4
 HTF_NAMES = (
-    "ret_1",
-    "ret_4",
+    *(f"ret_{k}" for k in layout.HTF_RET_LAGS),
     "rsi_14",
     "sma_gap_20",
     "range",
@@ -189,8 +188,9 @@ def _volume_and_time() -> list[Column]:
 
 
 def _htf() -> list[Column]:
-    needs = (2, 5, layout.HTF_RSI + 1, layout.HTF_SMA, 1, 1, 1, 1, 1, layout.HTF_RVOL + 1)
-    windows = ((1,), (4,), (layout.HTF_RSI,), (layout.HTF_SMA,), (), (), (), (), (), (layout.HTF_RVOL,))
+    lags, rsi, sma, rvol = layout.HTF_RET_LAGS, layout.HTF_RSI, layout.HTF_SMA, layout.HTF_RVOL
+    needs = (*(k + 1 for k in lags), rsi + 1, sma, 1, 1, 1, 1, 1, rvol + 1)
+    windows = (*((k,) for k in lags), (rsi,), (sma,), (), (), (), (), (), (rvol,))
     cols = []
     for h, mult in enumerate(layout.HTF_MULTS):
         for name, need, win in zip(HTF_NAMES, needs, windows, strict=True):

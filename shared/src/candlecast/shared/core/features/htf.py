@@ -101,13 +101,14 @@ def htf_write(row: F64, fl: F64, it: I64, ring: F64, h: int, c: float) -> None:
     closes = ring[layout.SER_HTF + 2 * h]
     o, hi, lo, cl = fl[f + layout.HF_O], fl[f + layout.HF_H], fl[f + layout.HF_L], fl[f + layout.HF_C]
     gain = fl[f + layout.HF_GAIN]
-    row[at] = cl / closes[(cnt - 1) & M] - 1.0
-    row[at + 1] = cl / closes[(cnt - 4) & M] - 1.0
-    row[at + 2] = ratio_or(100.0 * gain, gain + fl[f + layout.HF_LOSS], 50.0)
-    row[at + 3] = c / fl[f + layout.HF_SMA] - 1.0
-    row[at + 4] = (hi - lo) / cl
-    row[at + 5] = cl / o - 1.0
-    row[at + 6] = c / cl - 1.0
-    row[at + 7] = c / hi - 1.0
-    row[at + 8] = c / lo - 1.0
-    row[at + 9] = fl[f + layout.HF_RVOL]
+    for j in range(len(layout.HTF_RET_LAGS)):
+        row[at + j] = cl / closes[(cnt - layout.HTF_RET_LAGS[j]) & M] - 1.0
+    at += len(layout.HTF_RET_LAGS)
+    row[at] = ratio_or(100.0 * gain, gain + fl[f + layout.HF_LOSS], 50.0)
+    row[at + 1] = c / fl[f + layout.HF_SMA] - 1.0
+    row[at + 2] = (hi - lo) / cl
+    row[at + 3] = cl / o - 1.0
+    row[at + 4] = c / cl - 1.0
+    row[at + 5] = c / hi - 1.0
+    row[at + 6] = c / lo - 1.0
+    row[at + 7] = fl[f + layout.HF_RVOL]
