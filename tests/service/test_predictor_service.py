@@ -11,27 +11,15 @@ from redis.asyncio import Redis
 
 from candlecast.predictor.app import Predictor
 from candlecast.shared.adapters.file_registry import FileModelStore
-from candlecast.shared.core.cards import CardDraft
 from candlecast.shared.core.entries import Entry
-from candlecast.shared.core.messages import FeaturesComputed, FeatureSetId, ModelMetrics, ModelPromoted
+from candlecast.shared.core.messages import FeaturesComputed, FeatureSetId, ModelPromoted
 from candlecast.shared.core.model import UpModel
 from candlecast.shared.settings import Settings
+from tests.support.models import FS, METRICS, OTHER, card_draft
 
 pytestmark = pytest.mark.redis
 
 NAMES = ("f1", "f2")
-FS = FeatureSetId(name="t", version=1, hash="a" * 16)
-OTHER = FeatureSetId(name="t", version=2, hash="b" * 16)
-METRICS = ModelMetrics(
-    log_loss=0.69,
-    brier=0.25,
-    auc=0.5,
-    ece=0.01,
-    baseline_log_loss=0.69,
-    baseline_brier=0.25,
-    n_train=10,
-    n_holdout=5,
-)
 
 
 def model(fs: FeatureSetId, seed: int) -> UpModel:
@@ -47,20 +35,7 @@ def model(fs: FeatureSetId, seed: int) -> UpModel:
 
 def register(store: FileModelStore, m: UpModel, now: int) -> tuple[str, str]:
     version = store.new_version(now)
-    draft = CardDraft(
-        created_at=now,
-        feature_set=m.feature_set,
-        horizon=1,
-        timeframe="5m",
-        symbols=("AAA",),
-        params={},
-        metrics=METRICS,
-        train_start_ts=0,
-        train_end_ts=1,
-        holdout_start_ts=2,
-        n_features=2,
-    )
-    return version, store.save(version, m, draft).sha256
+    return version, store.save(version, m, card_draft(m, now)).sha256
 
 
 def rows(fs: FeatureSetId, n: int, first_ts: int = 0) -> list[Entry]:

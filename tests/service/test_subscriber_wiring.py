@@ -15,26 +15,10 @@ from redis.asyncio import Redis
 
 from candlecast.predictor.app import Predictor, follow_models
 from candlecast.shared.core.cards import ModelCard
-from candlecast.shared.core.messages import FeatureSetId, ModelMetrics, ModelPromoted
+from candlecast.shared.core.messages import ModelPromoted
 from candlecast.shared.core.model import UpModel
 from candlecast.shared.settings import Settings
-
-FS = FeatureSetId(name="t", version=1, hash="a" * 16)
-METRICS = ModelMetrics(
-    log_loss=0.69,
-    brier=0.25,
-    auc=0.5,
-    ece=0.0,
-    baseline_log_loss=0.69,
-    baseline_brier=0.25,
-    n_train=1,
-    n_holdout=1,
-)
-
-
-class FakeBooster:
-    def feature_name(self) -> list[str]:
-        return ["f1"]
+from tests.support.models import FS, METRICS, FakeBooster, card_draft
 
 
 class FakeStore:
@@ -45,22 +29,9 @@ class FakeStore:
 
     def load(self, version: str) -> tuple[UpModel, ModelCard]:
         self.loaded.append(version)
-        card = ModelCard(
-            created_at=0,
-            feature_set=FS,
-            horizon=1,
-            timeframe="5m",
-            symbols=("X",),
-            params={},
-            metrics=METRICS,
-            train_start_ts=0,
-            train_end_ts=1,
-            holdout_start_ts=2,
-            n_features=1,
-            version=version,
-            sha256="0" * 64,
-        )
-        return UpModel(FakeBooster(), ("f1",), FS, 1, "5m"), card
+        model = UpModel(FakeBooster(["f1"]), ("f1",), FS, 1, "5m")
+        card = ModelCard(**card_draft(model, 0).model_dump(), version=version, sha256="0" * 64)
+        return model, card
 
     def champion(self) -> str | None:
         return None

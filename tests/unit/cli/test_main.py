@@ -2,51 +2,16 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from candlecast.cli.main import main
 from candlecast.shared.adapters.file_registry import FileModelStore
-from candlecast.shared.core.cards import CardDraft
-from candlecast.shared.core.messages import FeatureSetId, ModelMetrics
 from candlecast.shared.core.model import UpModel
-
-FS = FeatureSetId(name="t", version=1, hash="a" * 16)
-METRICS = ModelMetrics(
-    log_loss=0.61,
-    brier=0.2,
-    auc=0.7,
-    ece=0.01,
-    baseline_log_loss=0.69,
-    baseline_brier=0.25,
-    n_train=10,
-    n_holdout=5,
-)
-
-
-class FakeBooster:
-    def feature_name(self) -> list[str]:
-        return ["f1"]
-
-    def predict(self, X: np.ndarray) -> np.ndarray:
-        return np.full(X.shape[0], 0.5)
+from tests.support.models import FS, FakeBooster, card_draft
 
 
 def save(store: FileModelStore, now: int) -> str:
     version = store.new_version(now)
-    draft = CardDraft(
-        created_at=now,
-        feature_set=FS,
-        horizon=2,
-        timeframe="5m",
-        symbols=("AAA", "BBB"),
-        params={},
-        metrics=METRICS,
-        train_start_ts=0,
-        train_end_ts=1,
-        holdout_start_ts=2,
-        n_features=1,
-    )
-    store.save(version, UpModel(FakeBooster(), ("f1",), FS, 2, "5m"), draft)
+    model = UpModel(FakeBooster(["f1"]), ("f1",), FS, 2, "5m")
+    store.save(version, model, card_draft(model, now, symbols=("AAA", "BBB")))
     return version
 
 

@@ -1,4 +1,4 @@
-"""The predictor's pure serving code with a hand-written fake booster: no Redis, no LightGBM."""
+"""The predictor's pure serving code with a hand-written fake booster (P(up) = 0.5 + f1 - f2)."""
 
 from __future__ import annotations
 
@@ -6,27 +6,9 @@ import numpy as np
 import pytest
 
 from candlecast.predictor.serving import Served, matrix, predict, refusal, unusable
-from candlecast.shared.core.arrays import F64
 from candlecast.shared.core.messages import FeaturesComputed, FeatureSetId
 from candlecast.shared.core.model import UpModel
-
-FS = FeatureSetId(name="t", version=1, hash="a" * 16)
-OTHER = FeatureSetId(name="t", version=2, hash="b" * 16)
-
-
-class FakeBooster:
-    """P(up) = 0.5 + f1 - f2, so every column's place in the matrix shows in the answer."""
-
-    def __init__(self) -> None:
-        self.calls: list[F64] = []
-
-    def feature_name(self) -> list[str]:
-        return ["f1", "f2"]
-
-    def predict(self, X: F64) -> F64:
-        self.calls.append(X)
-        out: F64 = 0.5 + X[:, 0] - X[:, 1]
-        return out
+from tests.support.models import FS, OTHER, FakeBooster
 
 
 def served(booster: FakeBooster | None = None) -> Served:
