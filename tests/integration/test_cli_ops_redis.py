@@ -62,7 +62,21 @@ def test_retrain_publishes_the_command_as_typed(redis_url, monkeypatch) -> None:
     command = json.loads(entry[1][b"__data__"])
     assert command["command"] == "retrain"
     assert command["symbols"] == ["AAA", "BBB", "CCC"]
-    assert (command["timeframe"], command["horizon"], command["trials"]) == ("15m", 3, 1)
+    assert (command["timeframe"], command["horizon"], command["trials"]) == ("15m", 3, 200)
+    assert (command["force"], command["snapshot"]) == (False, None)
+
+
+def test_retrain_force_trials_and_a_local_snapshot_dir(redis_url, monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("CANDLECAST_REDIS_URL", redis_url)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "snap").mkdir()
+    assert main(["retrain", "--force", "--trials", "7", "--snapshot", "snap"]) == 0
+    assert main(["retrain", "--snapshot", "some-id"]) == 0
+    first, second = sync_redis.Redis.from_url(redis_url).xrange(Settings().keys.commands)
+    command = json.loads(first[1][b"__data__"])
+    assert (command["force"], command["trials"]) == (True, 7)
+    assert command["snapshot"] == str(tmp_path / "snap"), "a local directory goes as an absolute path"
+    assert json.loads(second[1][b"__data__"])["snapshot"] == "some-id"
 
 
 def test_follow_without_an_outcome_exits_3(redis_url, monkeypatch, capsys) -> None:

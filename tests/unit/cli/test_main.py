@@ -37,6 +37,16 @@ def test_invalid_retrain_is_refused_before_any_redis_call(capsys, monkeypatch) -
     assert err == "candlecast: invalid RetrainModel: horizon: Input should be greater than or equal to 1"
 
 
+def test_out_of_range_trials_are_refused_not_changed(capsys, monkeypatch) -> None:
+    monkeypatch.setenv("CANDLECAST_REDIS_URL", "redis://127.0.0.1:1/0")
+    assert main(["retrain", "--trials", "-1"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "candlecast: invalid RetrainModel: trials: Input should be greater than or equal to 1"
+    )
+    assert main(["retrain", "--trials", "5001"]) == 2
+    assert "trials: Input should be less than or equal to 5000" in capsys.readouterr().err
+
+
 def test_unreachable_redis_is_one_line(capsys, monkeypatch) -> None:
     monkeypatch.setenv("CANDLECAST_REDIS_URL", "redis://127.0.0.1:1/0")
     assert main(["tail", "--count", "1"]) == 2

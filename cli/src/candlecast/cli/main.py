@@ -72,18 +72,25 @@ def retrain(
     ] = None,
     timeframe: Annotated[str | None, typer.Option(help="bar timeframe (default: settings)")] = None,
     horizon: Annotated[int | None, typer.Option(help="label horizon in bars (default: settings)")] = None,
-    trials: Annotated[int, typer.Option(help="tuning trials")] = 1,
+    trials: Annotated[int | None, typer.Option(help="tuning trials (default: 200)")] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="promote even if the gate rejects the model")
+    ] = False,
+    snapshot: Annotated[
+        str | None, typer.Option(help="train on a snapshot (directory or id) instead of the bar store")
+    ] = None,
     follow: Annotated[
         bool, typer.Option("--follow", help="print progress; exit 0 only on promotion")
     ] = False,
     timeout: Annotated[float, typer.Option(help="seconds to follow before giving up (exit 3)")] = 1800.0,
 ) -> None:
     """Publish a retrain command; with --follow exit 0 on promotion, 1 on rejection or failure."""
-    from candlecast.cli.ops.retrain import retrain_command, send
+    from candlecast.cli.ops.retrain import RetrainOptions, retrain_command, send
 
     settings = settings_of(ctx)
     names = [s for value in symbols or [] for s in value.split(",") if s]
-    command = retrain_command(settings, names, timeframe, horizon, trials)
+    options = RetrainOptions(timeframe, horizon, trials, force, snapshot)
+    command = retrain_command(settings, names, options)
     exit_with(asyncio.run(send(settings, command, follow, timeout)))
 
 

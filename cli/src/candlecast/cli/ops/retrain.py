@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
 from pydantic import TypeAdapter, ValidationError
 from redis.asyncio import Redis
@@ -11,6 +13,7 @@ from redis.asyncio import Redis
 from candlecast.shared.adapters.redis_streams import last_id, publish, xread
 from candlecast.shared.core.constants import DATA_FIELD
 from candlecast.shared.core.messages import (
+    DEFAULT_TRIALS,
     Event,
     ModelPromoted,
     ModelRejected,
@@ -26,15 +29,33 @@ EVENT: TypeAdapter[Event] = TypeAdapter(Event)
 PROMOTED, FAILED, TIMED_OUT = 0, 1, 3
 
 
-def retrain_command(
-    settings: Settings, symbols: Sequence[str], timeframe: str | None, horizon: int | None, trials: int
-) -> RetrainModel:
-    """The command, with the settings' timeframe and horizon where none are given."""
+@dataclass(frozen=True, slots=True)
+class RetrainOptions:
+    """What the operator typed; None means the default."""
+
+    timeframe: str | None = None
+    horizon: int | None = None
+    trials: int | None = None
+    force: bool = False
+    snapshot: str | None = None
+
+
+def retrain_command(settings: Settings, symbols: Sequence[str], options: RetrainOptions) -> RetrainModel:
+    """The command, with the settings' timeframe and horizon where none are given.
+
+    Values are passed through as typed, so a bad one fails validation (one line, exit 2).
+    A snapshot directory that exists here is sent as an absolute path.
+    """
+    snapshot = options.snapshot
+    if snapshot is not None and Path(snapshot).is_dir():
+        snapshot = str(Path(snapshot).resolve())
     return RetrainModel(
         symbols=list(symbols),
-        timeframe=timeframe or settings.timeframe,
-        horizon=settings.horizon if horizon is None else horizon,
-        trials=trials,
+        timeframe=options.timeframe or settings.timeframe,
+        horizon=settings.horizon if options.horizon is None else options.horizon,
+        trials=DEFAULT_TRIALS if options.trials is None else options.trials,
+        force=options.force,
+        snapshot=snapshot,
     )
 
 

@@ -17,6 +17,9 @@ SCHEMA_VERSION = 1
 Symbol = Annotated[str, Field(min_length=1, max_length=40, examples=["BTCUSDT"])]
 Timeframe = Annotated[str, Field(pattern=r"^[1-9][0-9]{0,3}[smhdw]$", examples=["5m"])]
 MAX_TS_MS = 2**53  # exact in a JSON double and in int64
+MAX_HORIZON = 500
+DEFAULT_TRIALS = 200
+MAX_TRIALS = 5_000
 TsMs = Annotated[
     int, Field(ge=0, le=MAX_TS_MS, description="UTC epoch milliseconds", examples=[1735603200000])
 ]
@@ -122,11 +125,20 @@ class RetrainModel(Message):
         default_factory=lambda: uuid.uuid4().hex, description="Echoed by every event about this run"
     )
     symbols: list[Symbol] = Field(
-        default_factory=list, description="Symbols to train on; empty means all stored"
+        default_factory=list,
+        description="Symbols to train on; empty means the trainer's configured symbols",
     )
     timeframe: Timeframe = Field(default="5m", description="Bar length")
-    horizon: int = Field(default=1, ge=1, le=500, description="Label horizon in bars")
-    trials: int = Field(default=1, ge=1, le=10_000, description="Tuning trials (fixed params use one)")
+    horizon: int = Field(default=1, ge=1, le=MAX_HORIZON, description="Label horizon in bars")
+    trials: int = Field(default=DEFAULT_TRIALS, ge=1, le=MAX_TRIALS, description="Optuna tuning trials")
+    force: bool = Field(default=False, description="Promote even when the gate would reject (operators only)")
+    snapshot: str | None = Field(
+        default=None,
+        max_length=1_000,
+        description="Train on this snapshot (its directory, or its id under $CANDLECAST_HOME/snapshots) "
+        "instead of the bar store",
+        examples=["20260101T000000000Z-ab12cd"],
+    )
 
 
 class RollbackModel(Message):
@@ -185,6 +197,11 @@ class TrainingProgress(Message):
     request_id: str = Field(description="The command being served")
     stage: str = Field(description="What the trainer is doing", examples=["dataset", "fit", "evaluate"])
     detail: str = Field(default="", description="Human-readable detail")
+    trial: int | None = Field(default=None, ge=1, description="Tuning: number of the trial just finished")
+    trials: int | None = Field(default=None, ge=1, description="Tuning: trials planned")
+    best_value: float | None = Field(
+        default=None, description="Tuning: best objective so far (lower is better, e.g. log loss)"
+    )
 
 
 class TrainingFailed(Message):
