@@ -10,6 +10,7 @@ from candlecast.shared.core.cards import CardDraft, ModelCard
 from candlecast.shared.core.messages import FeatureSetId, ModelMetrics
 from candlecast.shared.core.model import UpModel
 from candlecast.shared.core.ports import ModelIntegrityError
+from candlecast.shared.core.promotions import NoEarlierChampionError
 
 NAMES = ("ret_1", "ret_4", "vol_8")
 FSET = FeatureSetId(name="seed", version=1, hash="0123456789abcdef")
@@ -166,3 +167,43 @@ def test_versions_are_unique_and_sort_by_time(store):
 def test_unknown_version_is_a_key_error(store):
     with pytest.raises(KeyError):
         store.card("20990101T000000000Z-abcdef")
+
+
+def test_every_change_of_champion_is_in_the_history(tmp_path):
+    ticks = iter(range(100, 200))
+    store = FileModelStore(tmp_path, clock=lambda: next(ticks))
+    a, b = saved(store, T0), saved(store, T0 + 1_000, seed=1)
+    store.promote(a.version)
+    store.promote(b.version, action="promote", request_id="op1")
+    store.promote(b.version, action="promote", request_id="op1")  # redelivered: no second line
+    assert store.revert("undo1") == a.version
+    assert store.revert("undo1") == a.version, "a redelivered revert does not walk further back"
+    assert store.champion() == a.version
+    lines = [(h.version, h.action, h.request_id, h.previous, h.at) for h in store.history()]
+    assert lines == [
+        (a.version, "train", "", None, 100),
+        (b.version, "promote", "op1", a.version, 101),
+        (a.version, "revert", "undo1", b.version, 102),
+    ]
+    assert all(h.sha256 == {a.version: a.sha256, b.version: b.sha256}[h.version] for h in store.history())
+    with pytest.raises(NoEarlierChampionError):
+        store.revert("undo2")
+    assert store.champion() == a.version
+
+
+def test_a_torn_last_history_line_is_skipped(store, tmp_path):
+    card = saved(store)
+    store.promote(card.version)
+    with (tmp_path / "models" / "HISTORY.jsonl").open("ab") as f:
+        f.write(b'{"version": "x", "sha')  # a crash mid-append
+    assert [h.version for h in store.history()] == [card.version]
+
+
+def test_revert_refuses_a_tampered_previous_champion(store, tmp_path):
+    a, b = saved(store, T0), saved(store, T0 + 1_000, seed=1)
+    store.promote(a.version)
+    store.promote(b.version)
+    (tmp_path / "models" / a.version / "model.joblib").write_bytes(b"tampered")
+    with pytest.raises(ModelIntegrityError, match="checksum"):
+        store.revert()
+    assert store.champion() == b.version

@@ -1,13 +1,13 @@
-"""The file model registry (a `ModelStore`): versioned artifacts, cards, an atomic champion pointer.
+"""The file model registry (a `Registry`): versioned artifacts, cards, an atomic champion pointer.
 
-Layout under `root`: `models/{version}/model.joblib`, `models/{version}/card.json` and
-`models/CHAMPION` (JSON: version + sha256). Nothing here reads the clock: callers pass times.
+Layout under `root`: `models/{version}/model.joblib`, `models/{version}/card.json`,
+`models/CHAMPION` (JSON: version + sha256, replaced atomically) and `models/HISTORY.jsonl`
+(one `Promotion` per line, append-only). A change of champion holds `models/.lock`
+while it writes the pointer, then its history line.
 """
 
 import builtins
-import hashlib
 import io
-import os
 import re
 import secrets
 from datetime import UTC, datetime
@@ -16,16 +16,22 @@ from pathlib import Path
 import joblib
 from pydantic import ValidationError
 
+from candlecast.shared.adapters.clock import now_ms
+from candlecast.shared.adapters.files import append_line, locked, sha256_hex, write_atomic
 from candlecast.shared.core.cards import CardDraft, ChampionPointer, ModelCard, check_matches
-from candlecast.shared.core.constants import CARD_FILE, CHAMPION_FILE, MODEL_FILE, MODELS_DIR
+from candlecast.shared.core.constants import (
+    CARD_FILE,
+    CHAMPION_FILE,
+    HISTORY_FILE,
+    MODEL_FILE,
+    MODELS_DIR,
+    REGISTRY_LOCK,
+)
 from candlecast.shared.core.model import UpModel
-from candlecast.shared.core.ports import ModelIntegrityError
+from candlecast.shared.core.ports import Clock, ModelIntegrityError
+from candlecast.shared.core.promotions import Promotion, PromotionAction, done_by, revert_target
 
 _VERSION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
-
-
-def sha256_hex(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def format_version(now_ms: int, suffix: str) -> str:
@@ -34,27 +40,13 @@ def format_version(now_ms: int, suffix: str) -> str:
     return f"{stamp}{now_ms % 1000:03d}Z-{suffix}"
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Readers see the old file or the new one, never a partial write."""
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    with tmp.open("xb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    tmp.replace(path)
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
-
-
 class FileModelStore:
     """ModelStore on a local (or shared) file system."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, clock: Clock = now_ms) -> None:
         self.models_dir = root / MODELS_DIR
         self.models_dir.mkdir(parents=True, exist_ok=True)
+        self.clock = clock  # stamps history lines only; versions get their time from the caller
 
     def new_version(self, now_ms: int) -> str:
         """A fresh version; its folder is created here so concurrent trainers never collide."""
@@ -86,12 +78,61 @@ class FileModelStore:
         pointer = self._pointer()
         return None if pointer is None else pointer.version
 
-    def promote(self, version: str) -> None:
-        """Point CHAMPION at a saved, intact version (also the way to roll back)."""
+    def promote(self, version: str, action: PromotionAction = "train", request_id: str = "") -> None:
+        """Point CHAMPION at a saved, intact version and record it in the history.
+
+        `request_id` defaults to the card's (the retrain that made the model). A command
+        redelivered after it took effect changes nothing.
+        """
         card = self.card(version)
         self._verified_bytes(version, card.sha256)
-        pointer = ChampionPointer(version=version, sha256=card.sha256)
+        with locked(self.models_dir / REGISTRY_LOCK):
+            done = done_by(self.history(), request_id)
+            if done is None or done.version != version or self.champion() != version:
+                self._set_champion(card, action, request_id or card.request_id)
+
+    def revert(self, request_id: str = "") -> str:
+        """Make the previous champion champion again; returns its version.
+
+        Raises `NoEarlierChampionError` when there is none.
+        """
+        with locked(self.models_dir / REGISTRY_LOCK):
+            history = self.history()
+            done = done_by(history, request_id)
+            if done is not None and done.action == "revert":
+                return done.version
+            card = self.card(revert_target(history, self.champion()))
+            self._verified_bytes(card.version, card.sha256)
+            self._set_champion(card, "revert", request_id)
+        return card.version
+
+    def history(self) -> builtins.list[Promotion]:
+        """Every change of champion, oldest first (a line torn by a crash at the end is skipped)."""
+        try:
+            data = (self.models_dir / HISTORY_FILE).read_bytes()
+        except FileNotFoundError:
+            return []
+        lines = data.split(b"\n")
+        complete = lines[:-1]  # the part after the last newline is empty, or torn
+        try:
+            return [Promotion.model_validate_json(line) for line in complete if line.strip()]
+        except ValidationError as exc:
+            raise ModelIntegrityError(f"unreadable promotion history: {exc.errors()[0]['msg']}") from exc
+
+    def _set_champion(self, card: ModelCard, action: PromotionAction, request_id: str) -> None:
+        """Pointer first, then its history line: the pointer is what predictors trust."""
+        previous = self.champion()
+        pointer = ChampionPointer(version=card.version, sha256=card.sha256)
         write_atomic(self.models_dir / CHAMPION_FILE, pointer.model_dump_json().encode())
+        line = Promotion(
+            version=card.version,
+            sha256=card.sha256,
+            action=action,
+            request_id=request_id,
+            at=self.clock(),
+            previous=previous,
+        )
+        append_line(self.models_dir / HISTORY_FILE, line.model_dump_json().encode())
 
     def load(self, version: str) -> tuple[UpModel, ModelCard]:
         """The model and its card, after checking the artifact against both checksums."""

@@ -19,8 +19,12 @@ GROUP_TRAINER = "trainer"
 MODELS_DIR = "models"
 BARS_DIR = "bars"
 CHAMPION_FILE = "CHAMPION"
+HISTORY_FILE = "HISTORY.jsonl"
+REGISTRY_LOCK = ".lock"
 MODEL_FILE = "model.joblib"
 CARD_FILE = "card.json"
+SNAPSHOTS_DIR = "snapshots"
+MANIFEST_FILE = "manifest.json"
 
 
 @dataclass(frozen=True, slots=True)

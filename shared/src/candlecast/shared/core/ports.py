@@ -8,6 +8,7 @@ from typing import Protocol
 from candlecast.shared.core.bars import Bars
 from candlecast.shared.core.cards import CardDraft, ModelCard
 from candlecast.shared.core.model import UpModel
+from candlecast.shared.core.promotions import Promotion, PromotionAction
 
 
 class Clock(Protocol):
@@ -44,3 +45,11 @@ class ModelStore(Protocol):
     def load(self, version: str) -> tuple[UpModel, ModelCard]: ...
     def card(self, version: str) -> ModelCard: ...
     def list(self) -> builtins.list[ModelCard]: ...
+
+
+class Registry(ModelStore, Protocol):
+    """A ModelStore that records every change of champion and can return to the previous one."""
+
+    def promote(self, version: str, action: PromotionAction = "train", request_id: str = "") -> None: ...
+    def revert(self, request_id: str = "") -> str: ...
+    def history(self) -> builtins.list[Promotion]: ...
