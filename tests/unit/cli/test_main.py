@@ -18,7 +18,7 @@ def save(store: FileModelStore, now: int) -> str:
 def test_help_lists_own_and_entry_point_commands(capsys) -> None:
     assert main(["--help"]) == 0
     out = capsys.readouterr().out
-    for command in ("run", "retrain", "rollback", "tail", "models", "features", "demo", "replay"):
+    for command in ("run", "retrain", "rollback", "tail", "models", "snapshot", "features", "demo", "replay"):
         assert f" {command} " in out, command
 
 

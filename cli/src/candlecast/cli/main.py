@@ -136,6 +136,30 @@ def features_compute(
     exit_with(compute_features(source, target, feature_set, timeframe))
 
 
+def snapshot_create(
+    ctx: typer.Context,
+    symbols: Annotated[list[str], typer.Option("--symbols", help="symbols, repeated or comma-separated")],
+    days: Annotated[float, typer.Option(help="the newest N days the store holds", min=0.001)],
+    timeframe: Annotated[str | None, typer.Option(help="bar timeframe (default: settings)")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="parent folder (default: $CANDLECAST_HOME/snapshots)")
+    ] = None,
+    feature_set: Annotated[str | None, typer.Option(help="feature set it is meant for (core)")] = None,
+) -> None:
+    """Freeze bars from the bar store: one Parquet file per series and a checksummed manifest."""
+    from candlecast.cli.ops.snapshots import create
+
+    names = [s for value in symbols for s in value.split(",") if s]
+    exit_with(create(settings_of(ctx), names, timeframe, days, out, feature_set))
+
+
+def snapshot_verify(folder: Annotated[Path, typer.Argument(metavar="DIR", help="snapshot folder")]) -> None:
+    """Check every file against the manifest: exit 0, or 1 with the first mismatch."""
+    from candlecast.cli.ops.snapshots import verify
+
+    exit_with(verify(folder))
+
+
 def demo(seconds: Annotated[float, typer.Option(help="stop after this long (0: until Ctrl-C)")] = 0) -> None:
     """The whole pipeline on a synthetic market (embedded Redis if none is set)."""
     from candlecast.cli.demo import run_demo
@@ -157,6 +181,10 @@ def build_app() -> typer.Typer:
     features = typer.Typer(help="The feature library.", no_args_is_help=True)
     features.command("compute")(features_compute)
     app.add_typer(features, name="features")
+    snapshot = typer.Typer(help="Frozen, checksummed training data.", no_args_is_help=True)
+    snapshot.command("create")(snapshot_create)
+    snapshot.command("verify")(snapshot_verify)
+    app.add_typer(snapshot, name="snapshot")
     app.command()(demo)
     for ep in entry_points(group=COMMANDS):
         ep.load()(app)

@@ -1,0 +1,69 @@
+"""`snapshot create` and `snapshot verify`: frozen, checksummed training data from the bar store."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from candlecast.cli.errors import UserError
+from candlecast.shared.adapters.barstore import BarStore
+from candlecast.shared.adapters.clock import now_ms
+from candlecast.shared.adapters.snapshots import SnapshotError, create_snapshot, read_snapshot
+from candlecast.shared.core.constants import SNAPSHOTS_DIR
+from candlecast.shared.core.messages import FeatureSetId
+from candlecast.shared.core.snapshots import SnapshotManifest
+from candlecast.shared.settings import Settings
+
+VERIFY_FAILED = 1
+
+
+def feature_set_id(name: str | None) -> FeatureSetId:
+    try:
+        from candlecast.shared.core import features
+    except ImportError as exc:
+        raise UserError(f"{exc}: the feature-set id needs candlecast-cli[features]") from exc
+    return (features.get_feature_set(name) if name else features.DEFAULT).id
+
+
+def files_table(manifest: SnapshotManifest) -> Table:
+    table = Table("file", "symbol", "rows", "first ts", "last ts", "sha256", box=None)
+    for f in manifest.files:
+        table.add_row(f.path, f.symbol, str(f.rows), str(f.first_ts), str(f.last_ts), f.sha256[:16])
+    return table
+
+
+def create(
+    settings: Settings,
+    symbols: Sequence[str],
+    timeframe: str | None,
+    days: float,
+    out: Path | None,
+    feature_set: str | None,
+) -> int:
+    """Write the snapshot under `out` (default `$CANDLECAST_HOME/snapshots`) and print where."""
+    if not symbols:
+        raise UserError("name the symbols: --symbols BTCUSDT,ETHUSDT")
+    fs = feature_set_id(feature_set)
+    target = out or settings.home / SNAPSHOTS_DIR
+    store = BarStore(settings.home)
+    tf = timeframe or settings.timeframe
+    folder, manifest = create_snapshot(store, target, list(dict.fromkeys(symbols)), tf, days, fs, now_ms())
+    console = Console()
+    console.print(f"snapshot {manifest.id}: {manifest.rows} bars, {len(manifest.files)} series, in {folder}")
+    console.print(files_table(manifest))
+    return 0
+
+
+def verify(folder: Path) -> int:
+    """0 when every file matches the manifest; else one line on stderr and 1."""
+    try:
+        manifest, _ = read_snapshot(folder)
+    except SnapshotError as exc:
+        print(f"candlecast: {exc}", file=sys.stderr)
+        return VERIFY_FAILED
+    print(f"ok: snapshot {manifest.id}, {len(manifest.files)} files, {manifest.rows} bars match the manifest")
+    return 0
