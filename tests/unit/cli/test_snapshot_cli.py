@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -20,7 +21,7 @@ def home(tmp_path, monkeypatch):
     return tmp_path / "home"
 
 
-def only_snapshot(parent):
+def only_snapshot(parent: Path) -> Path:
     (folder,) = [p for p in parent.iterdir() if not p.name.startswith(".")]
     return folder
 
