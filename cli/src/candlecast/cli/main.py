@@ -16,24 +16,17 @@ import sys
 from collections.abc import Sequence
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Annotated, cast
+from typing import Annotated
 
 import typer
 
+from candlecast.cli.context import exit_with, settings_of
 from candlecast.cli.errors import USER_ERRORS, UserError, one_line
+from candlecast.cli.groups import add_groups, models_rollback
 from candlecast.shared.settings import Settings
 
 SERVICES = "candlecast.services"
 COMMANDS = "candlecast.commands"
-
-
-def settings_of(ctx: typer.Context) -> Settings:
-    return cast("Settings", ctx.obj)
-
-
-def exit_with(code: int) -> None:
-    if code:
-        raise typer.Exit(code)
 
 
 def configure(ctx: typer.Context) -> None:
@@ -94,13 +87,12 @@ def retrain(
     exit_with(asyncio.run(send(settings, command, follow, timeout)))
 
 
-def rollback(ctx: typer.Context, version: Annotated[str, typer.Argument(help="version to restore")]) -> None:
-    """Make an earlier model version champion again (exit 0 once it is)."""
-    from candlecast.cli.ops.retrain import send
-    from candlecast.shared.core.messages import RollbackModel
-
-    command = RollbackModel(version=version)
-    exit_with(asyncio.run(send(settings_of(ctx), command, follow=True, wait_s=60.0)))
+def rollback(
+    ctx: typer.Context,
+    version: Annotated[str | None, typer.Argument(help="version (default: the previous champion)")] = None,
+) -> None:
+    """Same as `models rollback`: an earlier version champion again (exit 0 once it is)."""
+    models_rollback(ctx, version)
 
 
 def tail_predictions(
@@ -117,13 +109,6 @@ def tail_predictions(
     exit_with(asyncio.run(tail(settings_of(ctx), symbol, count, from_start)))
 
 
-def models_list(ctx: typer.Context) -> None:
-    """List model versions; * marks the champion."""
-    from candlecast.cli.ops.models import list_models
-
-    exit_with(list_models(settings_of(ctx)))
-
-
 def features_compute(
     source: Annotated[Path, typer.Argument(metavar="INPUT", help="Parquet or CSV bar file")],
     target: Annotated[Path, typer.Argument(metavar="OUTPUT", help="Parquet file of feature rows")],
@@ -134,30 +119,6 @@ def features_compute(
     from candlecast.cli.ops.features import compute_features
 
     exit_with(compute_features(source, target, feature_set, timeframe))
-
-
-def snapshot_create(
-    ctx: typer.Context,
-    symbols: Annotated[list[str], typer.Option("--symbols", help="symbols, repeated or comma-separated")],
-    days: Annotated[float, typer.Option(help="the newest N days the store holds", min=0.001)],
-    timeframe: Annotated[str | None, typer.Option(help="bar timeframe (default: settings)")] = None,
-    out: Annotated[
-        Path | None, typer.Option(help="parent folder (default: $CANDLECAST_HOME/snapshots)")
-    ] = None,
-    feature_set: Annotated[str | None, typer.Option(help="feature set it is meant for (core)")] = None,
-) -> None:
-    """Freeze bars from the bar store: one Parquet file per series and a checksummed manifest."""
-    from candlecast.cli.ops.snapshots import create
-
-    names = [s for value in symbols for s in value.split(",") if s]
-    exit_with(create(settings_of(ctx), names, timeframe, days, out, feature_set))
-
-
-def snapshot_verify(folder: Annotated[Path, typer.Argument(metavar="DIR", help="snapshot folder")]) -> None:
-    """Check every file against the manifest: exit 0, or 1 with the first mismatch."""
-    from candlecast.cli.ops.snapshots import verify
-
-    exit_with(verify(folder))
 
 
 def demo(seconds: Annotated[float, typer.Option(help="stop after this long (0: until Ctrl-C)")] = 0) -> None:
@@ -175,16 +136,10 @@ def build_app() -> typer.Typer:
     app.command()(retrain)
     app.command()(rollback)
     app.command("tail")(tail_predictions)
-    models = typer.Typer(help="The model registry.", no_args_is_help=True)
-    models.command("list")(models_list)
-    app.add_typer(models, name="models")
+    add_groups(app)
     features = typer.Typer(help="The feature library.", no_args_is_help=True)
     features.command("compute")(features_compute)
     app.add_typer(features, name="features")
-    snapshot = typer.Typer(help="Frozen, checksummed training data.", no_args_is_help=True)
-    snapshot.command("create")(snapshot_create)
-    snapshot.command("verify")(snapshot_verify)
-    app.add_typer(snapshot, name="snapshot")
     app.command()(demo)
     for ep in entry_points(group=COMMANDS):
         ep.load()(app)

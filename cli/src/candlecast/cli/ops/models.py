@@ -1,43 +1,87 @@
-"""`models list`: the registry's versions as a table, champion marked."""
+"""`models list` and `models show`: the registry's versions, and one card with its plots."""
 
 from __future__ import annotations
+
+import json
 
 from rich.console import Console
 from rich.table import Table
 
+from candlecast.cli.errors import UserError
+from candlecast.cli.ops.card_view import card_tables, text
 from candlecast.shared.adapters.file_registry import FileModelStore
-from candlecast.shared.core.cards import ModelCard
 from candlecast.shared.settings import Settings
 
 PIPE_WIDTH = 1_000  # piped output is never cut to 80 columns: versions get copied from it
 
+# Where each column's value sits, newest card schema first.
+COLUMNS = {
+    "h": ("train.horizon", "horizon"),
+    "log loss": ("metrics.log_loss",),
+    "base rate": ("baselines.base_rate.log_loss", "metrics.baseline_log_loss"),
+    "AUC": ("metrics.auc_roc", "metrics.auc"),
+    "symbols": ("train.symbols", "symbols"),
+}
 
-def models_table(cards: list[ModelCard], champion: str | None) -> Table:
-    table = Table("", "version", "feature set", "h", "log loss", "baseline", "AUC", "symbols", box=None)
+
+def lookup(card: dict[str, object], *paths: str) -> object:
+    """The value at the first dotted path the card has, else None."""
+    for path in paths:
+        value: object = card
+        for part in path.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        if value is not None:
+            return value
+    return None
+
+
+def console() -> Console:
+    out = Console()
+    return out if out.is_terminal else Console(width=PIPE_WIDTH)
+
+
+def models_table(cards: list[dict[str, object]], champion: str | None) -> Table:
+    table = Table("", "version", "feature set", *COLUMNS, box=None)
     table.columns[1].no_wrap = True
     for card in cards:
-        m = card.metrics
-        table.add_row(
-            "*" if card.version == champion else "",
-            card.version,
-            f"{card.feature_set.name}:{card.feature_set.hash}",
-            str(card.horizon),
-            f"{m.log_loss:.5f}",
-            f"{m.baseline_log_loss:.5f}",
-            f"{m.auc:.4f}",
-            ",".join(card.symbols),
-        )
+        fs = lookup(card, "feature_set")
+        fs_text = f"{fs.get('name')}:{fs.get('hash')}" if isinstance(fs, dict) else "-"
+        values = [lookup(card, *paths) for paths in COLUMNS.values()]
+        cells = [text(paths[0], v) for paths, v in zip(COLUMNS.values(), values, strict=True)]
+        cells[-1] = cells[-1].replace(", ", ",")
+        marker = "*" if card.get("version") == champion else ""
+        table.add_row(marker, str(card.get("version")), fs_text, *cells)
     return table
 
 
 def list_models(settings: Settings) -> int:
     store = FileModelStore(settings.home)
-    cards = store.list()
-    console = Console()
-    if not console.is_terminal:
-        console = Console(width=PIPE_WIDTH)
+    cards = [store.card_document(v) for v in store.versions()]
     if not cards:
-        console.print(f"no models under {settings.home}")
+        console().print(f"no models under {settings.home}")
         return 0
-    console.print(models_table(cards, store.champion()))
+    console().print(models_table(cards, store.champion()))
+    return 0
+
+
+def show_model(settings: Settings, version: str, as_json: bool) -> int:
+    store = FileModelStore(settings.home)
+    try:
+        card = store.card_document(version)
+    except KeyError:
+        raise UserError(f"no saved model {version!r} under {settings.home}") from None
+    if as_json:
+        print(json.dumps(card, indent=2))
+        return 0
+    out = console()
+    champion = "  (champion)" if store.champion() == version else ""
+    out.print(f"[bold]model {version}[/bold]{champion}")
+    for table in card_tables(card):
+        out.print()
+        out.print(table)
+    plots = store.plots(version)
+    out.print()
+    out.print(f"plots ({len(plots)}):" if plots else "plots: none")
+    for path in plots:
+        out.print(f"  {path}", soft_wrap=True, markup=False, highlight=False)
     return 0

@@ -17,6 +17,7 @@ from candlecast.shared.core.messages import (
     Event,
     ModelPromoted,
     ModelRejected,
+    PromoteModel,
     RetrainModel,
     RollbackModel,
     TrainingFailed,
@@ -59,7 +60,9 @@ def retrain_command(settings: Settings, symbols: Sequence[str], options: Retrain
     )
 
 
-async def send(settings: Settings, command: RetrainModel | RollbackModel, follow: bool, wait_s: float) -> int:
+async def send(
+    settings: Settings, command: RetrainModel | PromoteModel | RollbackModel, follow: bool, wait_s: float
+) -> int:
     keys = settings.keys
     redis = Redis.from_url(settings.url)
     try:

@@ -26,13 +26,15 @@ from candlecast.shared.core.messages import (
     Command,
     ModelPromoted,
     ModelRejected,
+    PromoteModel,
     RetrainModel,
     RollbackModel,
     TrainingFailed,
     TrainingProgress,
 )
 from candlecast.shared.settings import Settings
-from candlecast.trainer.job import retrain, rollback
+from candlecast.trainer import champion
+from candlecast.trainer.job import retrain
 
 log = logging.getLogger("candlecast.trainer")
 COMMAND: TypeAdapter[Command] = TypeAdapter(Command)
@@ -66,14 +68,16 @@ class Trainer:
             outbox.ack(self.keys.commands, GROUP_TRAINER, [d.entry_id for d in decoded.dead])
             await commit(self.redis, outbox)
 
-    async def _run(self, command: RetrainModel | RollbackModel, outbox: Outbox) -> None:
+    async def _run(self, command: RetrainModel | PromoteModel | RollbackModel, outbox: Outbox) -> None:
         log.info("command %s (%s)", command.command, command.request_id)
         try:
             outcome: ModelPromoted | ModelRejected
             if isinstance(command, RetrainModel):
                 outcome = await asyncio.to_thread(self._retrain, command, asyncio.get_running_loop())
+            elif isinstance(command, PromoteModel):
+                outcome = await asyncio.to_thread(champion.promote, command, self.models)
             else:
-                outcome = await asyncio.to_thread(self._rollback, command)
+                outcome = await asyncio.to_thread(champion.rollback, command, self.models)
         except Exception as exc:
             log.exception("command %s failed", command.request_id)
             outbox.add(self.keys.events, TrainingFailed(request_id=command.request_id, error=str(exc)))
@@ -92,9 +96,6 @@ class Trainer:
             asyncio.run_coroutine_threadsafe(coro, loop).result(timeout=10)
 
         return retrain(command, self.bars, self.models, self.feature_set, progress, now_ms)
-
-    def _rollback(self, command: RollbackModel) -> ModelPromoted:
-        return rollback(command, self.models)
 
 
 async def main(settings: TrainerSettings) -> None:

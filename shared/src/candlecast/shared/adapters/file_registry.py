@@ -8,6 +8,7 @@ while it writes the pointer, then its history line.
 
 import builtins
 import io
+import json
 import re
 import secrets
 from datetime import UTC, datetime
@@ -161,8 +162,28 @@ class FileModelStore:
 
     def list(self) -> builtins.list[ModelCard]:
         """Saved models, oldest first (versions sort by time)."""
+        return [self.card(name) for name in self.versions()]
+
+    def versions(self) -> builtins.list[str]:
+        """Saved versions, oldest first."""
         names = sorted(p.name for p in self.models_dir.iterdir() if _VERSION_RE.match(p.name))
-        return [self.card(name) for name in names if (self.models_dir / name / CARD_FILE).is_file()]
+        return [name for name in names if (self.models_dir / name / CARD_FILE).is_file()]
+
+    def card_document(self, version: str) -> dict[str, object]:
+        """The card as stored, unvalidated: readable whatever card schema wrote it."""
+        try:
+            document = json.loads((self._folder(version) / CARD_FILE).read_bytes())
+        except FileNotFoundError as exc:
+            raise KeyError(f"no saved model {version!r}") from exc
+        except ValueError as exc:
+            raise ModelIntegrityError(f"model {version}: unreadable card") from exc
+        if not isinstance(document, dict):
+            raise ModelIntegrityError(f"model {version}: card is not a JSON object")
+        return document
+
+    def plots(self, version: str) -> builtins.list[Path]:
+        """The PNG plots saved beside a version's card."""
+        return sorted(self._folder(version).glob("*.png"))
 
     def _folder(self, version: str) -> Path:
         """The version's folder; refuses names or symlinks that lead outside the models folder."""

@@ -141,17 +141,29 @@ class RetrainModel(Message):
     )
 
 
+class PromoteModel(Message):
+    """Order the trainer to make a saved version champion (no gate: the operator decides)."""
+
+    command: Literal["promote"] = Field(default="promote", description="Command discriminator")
+    request_id: str = Field(
+        default_factory=lambda: uuid.uuid4().hex, description="Echoed by the resulting event"
+    )
+    version: str = Field(min_length=1, description="Version to promote")
+
+
 class RollbackModel(Message):
-    """Order the registry to make an earlier version champion again."""
+    """Order the trainer to make an earlier version champion again."""
 
     command: Literal["rollback"] = Field(default="rollback", description="Command discriminator")
     request_id: str = Field(
         default_factory=lambda: uuid.uuid4().hex, description="Echoed by the resulting event"
     )
-    version: str = Field(description="Version to restore")
+    version: str = Field(
+        default="", description="Version to restore; empty means the champion before the current one"
+    )
 
 
-Command = Annotated[RetrainModel | RollbackModel, Field(discriminator="command")]
+Command = Annotated[RetrainModel | PromoteModel | RollbackModel, Field(discriminator="command")]
 
 
 class ModelMetrics(BaseModel):

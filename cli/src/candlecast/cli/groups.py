@@ -1,0 +1,89 @@
+"""The `models` and `snapshot` command groups (the registry and frozen training data)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from candlecast.cli.context import exit_with, settings_of
+
+FOLLOW_S = 60.0  # promote and rollback: the trainer answers within seconds unless it is busy
+
+
+def models_list(ctx: typer.Context) -> None:
+    """List model versions, oldest first; * marks the champion."""
+    from candlecast.cli.ops.models import list_models
+
+    exit_with(list_models(settings_of(ctx)))
+
+
+def models_show(
+    ctx: typer.Context,
+    version: Annotated[str, typer.Argument(help="a version from `models list`")],
+    as_json: Annotated[bool, typer.Option("--json", help="the whole card as JSON")] = False,
+) -> None:
+    """Show a model's card, section by section, and the plots beside it."""
+    from candlecast.cli.ops.models import show_model
+
+    exit_with(show_model(settings_of(ctx), version, as_json))
+
+
+def models_promote(ctx: typer.Context, version: Annotated[str, typer.Argument(help="version")]) -> None:
+    """Make a saved version champion, through the trainer (no gate); exit 0 once it is."""
+    from candlecast.cli.ops.retrain import send
+    from candlecast.shared.core.messages import PromoteModel
+
+    command = PromoteModel(version=version)
+    exit_with(asyncio.run(send(settings_of(ctx), command, follow=True, wait_s=FOLLOW_S)))
+
+
+def models_rollback(
+    ctx: typer.Context,
+    version: Annotated[str | None, typer.Argument(help="version (default: the previous champion)")] = None,
+) -> None:
+    """Make an earlier version champion again; without VERSION, the one before the current champion."""
+    from candlecast.cli.ops.retrain import send
+    from candlecast.shared.core.messages import RollbackModel
+
+    command = RollbackModel(version=version or "")
+    exit_with(asyncio.run(send(settings_of(ctx), command, follow=True, wait_s=FOLLOW_S)))
+
+
+def snapshot_create(
+    ctx: typer.Context,
+    symbols: Annotated[list[str], typer.Option("--symbols", help="symbols, repeated or comma-separated")],
+    days: Annotated[float, typer.Option(help="the newest N days the store holds", min=0.001)],
+    timeframe: Annotated[str | None, typer.Option(help="bar timeframe (default: settings)")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="parent folder (default: $CANDLECAST_HOME/snapshots)")
+    ] = None,
+    feature_set: Annotated[str | None, typer.Option(help="feature set it is meant for (core)")] = None,
+) -> None:
+    """Freeze bars from the bar store: one Parquet file per series and a checksummed manifest."""
+    from candlecast.cli.ops.snapshots import create
+
+    names = [s for value in symbols for s in value.split(",") if s]
+    exit_with(create(settings_of(ctx), names, timeframe, days, out, feature_set))
+
+
+def snapshot_verify(folder: Annotated[Path, typer.Argument(metavar="DIR", help="snapshot folder")]) -> None:
+    """Check every file against the manifest: exit 0, or 1 with the first mismatch."""
+    from candlecast.cli.ops.snapshots import verify
+
+    exit_with(verify(folder))
+
+
+def add_groups(app: typer.Typer) -> None:
+    models = typer.Typer(help="The model registry.", no_args_is_help=True)
+    models.command("list")(models_list)
+    models.command("show")(models_show)
+    models.command("promote")(models_promote)
+    models.command("rollback")(models_rollback)
+    app.add_typer(models, name="models")
+    snapshot = typer.Typer(help="Frozen, checksummed training data.", no_args_is_help=True)
+    snapshot.command("create")(snapshot_create)
+    snapshot.command("verify")(snapshot_verify)
+    app.add_typer(snapshot, name="snapshot")
