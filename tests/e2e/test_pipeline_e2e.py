@@ -55,7 +55,12 @@ def wait_for(predicate, timeout: float, fleet: Fleet, what: str) -> None:
 
 @pytest.fixture
 def stack(redis_url: str, tmp_path: Path):
-    env = {**os.environ, "CANDLECAST_REDIS_URL": redis_url, "CANDLECAST_HOME": str(tmp_path / "home")}
+    env = {
+        **os.environ,
+        "CANDLECAST_REDIS_URL": redis_url,
+        "CANDLECAST_HOME": str(tmp_path / "home"),
+        "CANDLECAST_SYMBOLS": json.dumps(SYMBOLS),
+    }
     fleet = Fleet(env, tmp_path)
     fleet.start(("features", "trainer", "predictor"))
     yield env, fleet, redis.Redis.from_url(redis_url)

@@ -16,7 +16,8 @@ from candlecast.shared.core.entries import Entry
 from candlecast.shared.core.messages import PromoteModel, RollbackModel
 from candlecast.shared.core.model import UpModel
 from candlecast.shared.settings import Settings
-from candlecast.trainer.app import Trainer, TrainerSettings
+from candlecast.trainer.app import Trainer
+from candlecast.trainer.settings import TrainerSettings
 from tests.support.models import FS, FakeBooster, card_draft
 
 pytestmark = pytest.mark.redis

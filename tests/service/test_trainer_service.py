@@ -12,7 +12,8 @@ from candlecast.shared.adapters.barstore import BarStore
 from candlecast.shared.adapters.file_registry import FileModelStore
 from candlecast.shared.core.entries import Entry
 from candlecast.shared.core.messages import RetrainModel, RollbackModel
-from candlecast.trainer.app import Trainer, TrainerSettings
+from candlecast.trainer.app import Trainer
+from candlecast.trainer.settings import TrainerSettings
 
 pytestmark = pytest.mark.redis
 
@@ -29,7 +30,9 @@ async def test_retrain_promotes_then_rollback_restores(redis_url, tmp_path) -> N
     for bars in synthetic_bars(["AAA", "BBB"], "5m", 1_735_689_600_000, 1_500, seed=4):
         BarStore(tmp_path).append(bars)
     redis = Redis.from_url(redis_url)
-    trainer = Trainer(redis, TrainerSettings(redis_url=redis_url, home=tmp_path, feature_set="seed"))
+    trainer = Trainer(
+        redis, TrainerSettings(redis_url=redis_url, home=tmp_path, feature_set="seed", symbols=["AAA", "BBB"])
+    )
     await trainer.handle([entry(1, RetrainModel(request_id="a", horizon=2).model_dump_json().encode())])
     await trainer.handle([entry(2, RetrainModel(request_id="b", horizon=2).model_dump_json().encode())])
     first, second = await stream(redis, trainer.keys.models)
@@ -74,7 +77,9 @@ async def test_redelivered_retrain_republishes_instead_of_training_again(redis_u
     for bars in synthetic_bars(["AAA"], "5m", 1_735_689_600_000, 1_200, seed=5):
         BarStore(tmp_path).append(bars)
     redis = Redis.from_url(redis_url)
-    trainer = Trainer(redis, TrainerSettings(redis_url=redis_url, home=tmp_path, feature_set="seed"))
+    trainer = Trainer(
+        redis, TrainerSettings(redis_url=redis_url, home=tmp_path, feature_set="seed", symbols=["AAA"])
+    )
     command = RetrainModel(request_id="once").model_dump_json().encode()
     await trainer.handle([entry(1, command)])
     await trainer.handle([entry(1, command)])  # as if the ack had been lost in a crash

@@ -12,7 +12,7 @@ class Fleet:
     """Services as child processes, each logging to `log_dir/NAME.log`."""
 
     def __init__(self, env: Mapping[str, str], log_dir: Path) -> None:
-        self.env = dict(env)
+        self.env = {"CANDLECAST_RETRAIN_CRON": "", **env}  # no scheduled retrains unless a test asks
         self.log_dir = log_dir
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
 

@@ -1,8 +1,10 @@
 """The trainer service: `candlecast run trainer`.
 
 Commands are read in the `trainer` group. Training runs in a worker thread, so
-the event loop keeps running (heartbeats, progress events) while it fits; the
-command is acked only after its outcome is published.
+the event loop keeps running (heartbeats, progress events, the lock's renewal)
+while it fits; the command is acked only after its outcome is published. One
+training runs at a time across replicas (`lock.py`); a retrain command waits,
+pending, for its turn. `schedule.py` publishes the scheduled retrains.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from pydantic import Field, TypeAdapter
+from pydantic import TypeAdapter
 from redis.asyncio import Redis
 
 from candlecast.shared.adapters.barstore import BarStore
@@ -19,9 +21,10 @@ from candlecast.shared.adapters.file_registry import FileModelStore
 from candlecast.shared.adapters.numba_cache import clear_stale_cache
 from candlecast.shared.adapters.redis_streams import Outbox, commit, publish
 from candlecast.shared.adapters.runner import Consumer, serve
+from candlecast.shared.adapters.snapshots import resolve_snapshot
 from candlecast.shared.core.constants import GROUP_TRAINER
 from candlecast.shared.core.entries import Entry, Origin, decode
-from candlecast.shared.core.features import DEFAULT, get_feature_set
+from candlecast.shared.core.features import get_feature_set
 from candlecast.shared.core.messages import (
     Command,
     ModelPromoted,
@@ -32,16 +35,15 @@ from candlecast.shared.core.messages import (
     TrainingFailed,
     TrainingProgress,
 )
-from candlecast.shared.settings import Settings
 from candlecast.trainer import champion
+from candlecast.trainer.commands import CommandError, command_problem, failed_for, with_symbols
 from candlecast.trainer.job import retrain
+from candlecast.trainer.lock import TrainingLock
+from candlecast.trainer.schedule import RetrainSchedule
+from candlecast.trainer.settings import TrainerSettings
 
 log = logging.getLogger("candlecast.trainer")
 COMMAND: TypeAdapter[Command] = TypeAdapter(Command)
-
-
-class TrainerSettings(Settings):
-    feature_set: str = Field(default=DEFAULT.name, description="Feature set to train on")
 
 
 class Trainer:
@@ -53,6 +55,7 @@ class Trainer:
         self.models = FileModelStore(settings.home)
         self.feature_set = get_feature_set(settings.feature_set)
         self.origin = Origin(self.keys.commands, GROUP_TRAINER)
+        self.lock = TrainingLock(redis, self.keys.training_lock, settings.consumer, settings.lock_ttl_s)
 
     async def handle(self, entries: list[Entry]) -> None:
         decoded = decode(entries, COMMAND, self.origin, now_ms())
@@ -65,6 +68,9 @@ class Trainer:
             outbox = Outbox(self.settings.maxlen)
             for dead in decoded.dead:
                 outbox.add(self.keys.dlq, dead)
+                failed = failed_for(dead)
+                if failed is not None:
+                    outbox.add(self.keys.events, failed)
             outbox.ack(self.keys.commands, GROUP_TRAINER, [d.entry_id for d in decoded.dead])
             await commit(self.redis, outbox)
 
@@ -73,7 +79,7 @@ class Trainer:
         try:
             outcome: ModelPromoted | ModelRejected
             if isinstance(command, RetrainModel):
-                outcome = await asyncio.to_thread(self._retrain, command, asyncio.get_running_loop())
+                outcome = await self._retrain_in_turn(command)
             elif isinstance(command, PromoteModel):
                 outcome = await asyncio.to_thread(champion.promote, command, self.models)
             else:
@@ -85,6 +91,24 @@ class Trainer:
         stream = self.keys.models if isinstance(outcome, ModelPromoted) else self.keys.events
         outbox.add(stream, outcome)
         log.info("%s: %s", outcome.event, outcome.version)
+
+    async def _retrain_in_turn(self, command: RetrainModel) -> ModelPromoted | ModelRejected:
+        """Check the command, wait for the training lock, train while holding it."""
+        command = with_symbols(command, self.settings.symbols)
+        if command.snapshot:
+            snapshot = resolve_snapshot(self.settings.home, command.snapshot)
+            command = command.model_copy(update={"snapshot": str(snapshot.resolve())})
+        problem = command_problem(command, await asyncio.to_thread(self.bars.series, command.timeframe))
+        if problem:
+            raise CommandError(problem)
+
+        async def queued(holder: str) -> None:
+            detail = f"waiting for the training held by {holder}"
+            event = TrainingProgress(request_id=command.request_id, stage="queued", detail=detail)
+            await publish(self.redis, self.keys.events, event, self.settings.maxlen)
+
+        async with self.lock.held(queued):
+            return await asyncio.to_thread(self._retrain, command, asyncio.get_running_loop())
 
     def _retrain(
         self, command: RetrainModel, loop: asyncio.AbstractEventLoop
@@ -102,7 +126,12 @@ async def main(settings: TrainerSettings) -> None:
     clear_stale_cache()
     redis = Redis.from_url(settings.url)
     trainer = Trainer(redis, settings)
-    await serve(redis, settings, [Consumer(settings.keys.commands, GROUP_TRAINER, trainer.handle)])
+    schedule = asyncio.create_task(RetrainSchedule(redis, settings).run()) if settings.retrain_cron else None
+    try:
+        await serve(redis, settings, [Consumer(settings.keys.commands, GROUP_TRAINER, trainer.handle)])
+    finally:
+        if schedule is not None:
+            schedule.cancel()
     await redis.aclose()
 
 

@@ -64,6 +64,15 @@ class Keys:
     def dlq(self) -> str:
         return f"{self.prefix}dlq"
 
+    @property
+    def training_lock(self) -> str:
+        """String key: the trainer replica that is training now (token, with a TTL it renews)."""
+        return f"{self.prefix}lock:training"
+
+    def retrain_slot(self, slot_ms: int) -> str:
+        """String key: set once by the replica that publishes this scheduled retrain."""
+        return f"{self.prefix}cron:retrain:{slot_ms}"
+
     def feature_state(self, symbol: str, timeframe: str) -> str:
         """Hash holding the features worker's checkpoint for one series."""
         return f"{self.prefix}state:features:{symbol}:{timeframe}"

@@ -1,0 +1,53 @@
+"""The trainer's command checks and settings, without Redis."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from candlecast.shared.core.messages import DeadLettered, RetrainModel
+from candlecast.trainer.commands import command_problem, failed_for, with_symbols
+from candlecast.trainer.settings import TrainerSettings
+
+STORED = [("AAA", "5m"), ("BBB", "5m"), ("CCC", "1h")]
+
+
+def test_no_symbols_means_the_configured_ones_not_the_whole_store() -> None:
+    assert with_symbols(RetrainModel(), ["AAA"]).symbols == ["AAA"]
+    assert with_symbols(RetrainModel(symbols=["BBB"]), ["AAA"]).symbols == ["BBB"]
+    assert with_symbols(RetrainModel(snapshot="s1"), ["AAA"]).symbols == [], "a snapshot: all of it"
+
+
+def test_unknown_symbols_and_missing_data_are_named() -> None:
+    assert command_problem(RetrainModel(symbols=["AAA", "BBB"]), STORED) is None
+    assert command_problem(RetrainModel(symbols=["AAA", "ZZZ", "CCC"]), STORED) == (
+        "no stored 5m bars for ZZZ, CCC"
+    )
+    assert "CANDLECAST_SYMBOLS" in str(command_problem(RetrainModel(), STORED))
+    assert command_problem(RetrainModel(symbols=["ZZZ"], snapshot="/s"), STORED) is None
+
+
+def dead(payload: str) -> DeadLettered:
+    return DeadLettered(
+        stream="c", entry_id="1-0", group="trainer", reason="schema check failed at retrain.trials: too big",
+        payload=payload, failed_at=0,
+    )  # fmt: skip
+
+
+def test_a_refused_command_with_a_readable_request_id_also_fails_loudly() -> None:
+    failed = failed_for(dead('{"command": "retrain", "request_id": "r1", "trials": 0}'))
+    assert failed is not None
+    assert failed.request_id == "r1"
+    assert failed.error == "refused command: schema check failed at retrain.trials: too big"
+    assert failed_for(dead('{"command": "retrain", "trials": 0}')) is None
+    assert failed_for(dead('{"request_id": 7}')) is None
+    assert failed_for(dead("not json")) is None
+    assert failed_for(dead("[1, 2]")) is None
+
+
+def test_settings_check_the_cron_and_allow_it_off(monkeypatch) -> None:
+    monkeypatch.delenv("CANDLECAST_RETRAIN_CRON", raising=False)
+    assert TrainerSettings().retrain_cron == "0 3 * * *"
+    assert TrainerSettings(retrain_cron="  ").retrain_cron == ""
+    with pytest.raises(ValidationError, match="hour"):
+        TrainerSettings(retrain_cron="0 25 * * *")
