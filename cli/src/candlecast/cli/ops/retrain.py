@@ -10,6 +10,7 @@ from pathlib import Path
 from pydantic import TypeAdapter, ValidationError
 from redis.asyncio import Redis
 
+from candlecast.cli.ops.progress import ProgressView
 from candlecast.shared.adapters.redis_streams import last_id, publish, xread
 from candlecast.shared.core.constants import DATA_FIELD
 from candlecast.shared.core.messages import (
@@ -80,18 +81,22 @@ async def send(
 async def follow_outcome(redis: Redis, since: dict[str, str], request_id: str, wait_s: float) -> int:
     """Print this request's events; 0 on promotion, 1 on rejection or failure, 3 on timeout."""
     deadline = time.monotonic() + wait_s
-    while time.monotonic() < deadline:
-        for stream, rows in await xread(redis, since, block_ms=1000, count=100):
-            for entry_id, fields in rows:
-                since[stream] = entry_id.decode()
-                outcome = _outcome(fields.get(DATA_FIELD.encode(), b"{}"), request_id)
-                if outcome is not None:
-                    return outcome
+    view = ProgressView()
+    try:
+        while time.monotonic() < deadline:
+            for stream, rows in await xread(redis, since, block_ms=1000, count=100):
+                for entry_id, fields in rows:
+                    since[stream] = entry_id.decode()
+                    outcome = _outcome(fields.get(DATA_FIELD.encode(), b"{}"), request_id, view)
+                    if outcome is not None:
+                        return outcome
+    finally:
+        view.close()
     print(f"no outcome for {request_id} within {wait_s:.0f} s")
     return TIMED_OUT
 
 
-def _outcome(data: bytes, request_id: str) -> int | None:
+def _outcome(data: bytes, request_id: str, view: ProgressView) -> int | None:
     try:
         event = EVENT.validate_json(data)
     except ValidationError:
@@ -99,8 +104,9 @@ def _outcome(data: bytes, request_id: str) -> int | None:
     if getattr(event, "request_id", None) != request_id:
         return None
     if isinstance(event, TrainingProgress):
-        print(f"  {event.stage}: {event.detail}")
+        view.show(event)
         return None
+    view.close()
     if isinstance(event, ModelPromoted):
         m = event.metrics
         print(f"promoted {event.version} (log loss {m.log_loss:.5f} vs baseline {m.baseline_log_loss:.5f})")
