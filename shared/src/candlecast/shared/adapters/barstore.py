@@ -24,6 +24,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from candlecast.shared.adapters.files import fsync_dir
 from candlecast.shared.core.bars import Bars, concat, first_per_ts
 from candlecast.shared.core.constants import BARS_DIR, OHLCV
 from candlecast.shared.core.timeframes import timeframe_ms
@@ -94,14 +95,6 @@ def _drop_stored(chunk: Bars, parts: list[Part]) -> Bars:
     return chunk.take(~np.isin(chunk.ts, np.concatenate(stored)))
 
 
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _write_part(folder: Path, seq: int, bars: Bars) -> Path:
     """Write sorted, unique bars as a part file, atomically."""
     path = folder / f"part-{seq:08d}_{int(bars.ts[0])}_{int(bars.ts[-1])}.parquet"
@@ -112,7 +105,7 @@ def _write_part(folder: Path, seq: int, bars: Bars) -> Path:
         f.flush()
         os.fsync(f.fileno())
     tmp.replace(path)
-    _fsync_dir(folder)
+    fsync_dir(folder)
     return path
 
 
@@ -196,4 +189,4 @@ class BarStore:
         for part in parts:
             if part.path != kept:
                 part.path.unlink()
-        _fsync_dir(folder)
+        fsync_dir(folder)
