@@ -31,7 +31,9 @@ def test_create_then_verify(home, tmp_path, capsys) -> None:
     assert main([*args, "--out", str(tmp_path / "snaps"), "--feature-set", "seed"]) == 0
     folder = only_snapshot(tmp_path / "snaps")
     manifest = json.loads((folder / "manifest.json").read_text())
-    assert f"snapshot {manifest['id']}: 1728 bars, 2 series" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert f"snapshot {manifest['id']}: 1728 bars, 2 series, in {folder}\n" in out, "piped: never wrapped"
+    assert "BTCUSDT_5m.parquet" in out
     assert manifest["feature_set"]["name"] == "seed"
     assert main(["snapshot", "verify", str(folder)]) == 0
     assert capsys.readouterr().out.startswith(f"ok: snapshot {manifest['id']}, 2 files, 1728 bars")

@@ -1,10 +1,11 @@
-"""What every command shares: the settings read once at start-up, and its exit code."""
+"""What every command shares: the settings read once at start-up, its exit code, its console."""
 
 from __future__ import annotations
 
 from typing import cast
 
 import typer
+from rich.console import Console
 
 from candlecast.shared.settings import Settings
 
@@ -16,3 +17,12 @@ def settings_of(ctx: typer.Context) -> Settings:
 def exit_with(code: int) -> None:
     if code:
         raise typer.Exit(code)
+
+
+PIPE_WIDTH = 1_000  # piped output is never cut to 80 columns: versions and paths get copied from it
+
+
+def console() -> Console:
+    """A rich console: the terminal's width, or no wrapping when piped."""
+    out = Console()
+    return out if out.is_terminal else Console(width=PIPE_WIDTH)

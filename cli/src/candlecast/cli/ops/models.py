@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import json
 
-from rich.console import Console
 from rich.table import Table
 
+from candlecast.cli.context import console
 from candlecast.cli.errors import UserError
 from candlecast.cli.ops.card_view import card_tables, text
 from candlecast.shared.adapters.file_registry import FileModelStore
 from candlecast.shared.settings import Settings
-
-PIPE_WIDTH = 1_000  # piped output is never cut to 80 columns: versions get copied from it
 
 # Where each column's value sits, newest card schema first.
 COLUMNS = {
@@ -33,11 +31,6 @@ def lookup(card: dict[str, object], *paths: str) -> object:
         if value is not None:
             return value
     return None
-
-
-def console() -> Console:
-    out = Console()
-    return out if out.is_terminal else Console(width=PIPE_WIDTH)
 
 
 def models_table(cards: list[dict[str, object]], champion: str | None) -> Table:

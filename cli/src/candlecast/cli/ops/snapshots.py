@@ -6,9 +6,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from rich.console import Console
 from rich.table import Table
 
+from candlecast.cli.context import console
 from candlecast.cli.errors import UserError
 from candlecast.shared.adapters.barstore import BarStore
 from candlecast.shared.adapters.clock import now_ms
@@ -52,9 +52,9 @@ def create(
     store = BarStore(settings.home)
     tf = timeframe or settings.timeframe
     folder, manifest = create_snapshot(store, target, list(dict.fromkeys(symbols)), tf, days, fs, now_ms())
-    console = Console()
-    console.print(f"snapshot {manifest.id}: {manifest.rows} bars, {len(manifest.files)} series, in {folder}")
-    console.print(files_table(manifest))
+    screen = console()
+    screen.print(f"snapshot {manifest.id}: {manifest.rows} bars, {len(manifest.files)} series, in {folder}")
+    screen.print(files_table(manifest))
     return 0
 
 
