@@ -1,6 +1,7 @@
 """The ingest service: `candlecast run ingest` runs the configured bar source.
 
-Sources: `synthetic` (a seeded random-walk market, the default). Exchange sources
+Sources: `synthetic` (a seeded random-walk market, the default; CANDLECAST_SYNTHETIC_SIGNAL
+plants a learnable momentum signal). Exchange sources
 (ccxt backfill and live closed candles) plug in here as further `BarSource`s.
 """
 
@@ -28,6 +29,9 @@ class IngestSettings(Settings):
     source: Literal["synthetic"] = Field(default="synthetic", description="Where bars come from")
     symbols: list[str] = Field(default=["SYNTHA", "SYNTHB"], description="Symbols to produce")
     seed: int = Field(default=7, description="Synthetic market seed")
+    synthetic_signal: float = Field(
+        default=0.0, ge=0.0, lt=1.0, description="Planted momentum in the synthetic market (0: a random walk)"
+    )
     backfill_bars: int = Field(default=3_000, ge=0, description="History published at start, per symbol")
     rate: float = Field(default=5.0, gt=0, description="Synthetic bars per second per symbol after backfill")
 
@@ -44,7 +48,9 @@ def synthetic_source(settings: IngestSettings, store: BarStore) -> SyntheticMark
     resume = max((t for t in stored if t is not None), default=None)
     if resume is not None and resume >= start:
         start = resume + tf
-    return SyntheticMarket(settings.symbols, settings.timeframe, start, settings.seed)
+    return SyntheticMarket(
+        settings.symbols, settings.timeframe, start, settings.seed, signal=settings.synthetic_signal
+    )
 
 
 async def emit(redis: Redis, store: BarStore, settings: IngestSettings, series: list[Bars]) -> None:

@@ -1,7 +1,8 @@
 """`candlecast replay FILE [--speed max|N]`: publish a Parquet or CSV file of bars.
+`candlecast synthetic FILE [--signal B]`: write a seeded synthetic market to a bar file.
 
-The ingest distribution adds this command to the `candlecast` CLI through the
-`candlecast.commands` entry point (`add_replay` gets the root typer app).
+The ingest distribution adds these commands to the `candlecast` CLI through the
+`candlecast.commands` entry point (`add_replay`, `add_synthetic` get the root typer app).
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ import typer
 from redis.asyncio import Redis
 
 from candlecast.ingest.publish import clean, publish_bars, record, time_ordered
-from candlecast.shared.adapters.barfile import read_bar_file
+from candlecast.ingest.synthetic import synthetic_bars
+from candlecast.shared.adapters.barfile import read_bar_file, write_bar_file
 from candlecast.shared.adapters.barstore import BarStore
 from candlecast.shared.settings import Settings
 
@@ -52,6 +54,33 @@ def replay_command(
 
 def add_replay(app: typer.Typer) -> None:
     app.command("replay")(replay_command)
+
+
+SYNTHETIC_START_TS = 1_735_689_600_000  # 2025-01-01 UTC: a fixed start keeps files reproducible
+
+
+def synthetic_command(
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="Parquet (or .csv) file to write")],
+    symbols: Annotated[str, typer.Option(help="comma-separated symbols")] = "SYNTHA,SYNTHB",
+    timeframe: Annotated[str, typer.Option(help="bar timeframe")] = "1m",
+    bars: Annotated[int, typer.Option(min=1, help="bars per symbol")] = 50_000,
+    seed: Annotated[int, typer.Option(help="market seed")] = 7,
+    signal: Annotated[
+        float, typer.Option(min=0.0, max=0.99, help="planted momentum (0: a pure random walk)")
+    ] = 0.0,
+    vol: Annotated[float, typer.Option(min=0.0, help="sd of the log return per bar")] = 0.002,
+) -> None:
+    """Write a seeded synthetic market, optionally with a planted learnable signal, to a bar file."""
+    names = [s.strip() for s in symbols.split(",") if s.strip()]
+    if not names:
+        raise typer.BadParameter("give at least one symbol")
+    series = synthetic_bars(names, timeframe, SYNTHETIC_START_TS, bars, seed, vol=vol, signal=signal)
+    write_bar_file(file, series)
+    print(f"wrote {bars} bars x {len(names)} symbols ({timeframe}, seed {seed}, signal {signal}) to {file}")
+
+
+def add_synthetic(app: typer.Typer) -> None:
+    app.command("synthetic")(synthetic_command)
 
 
 async def replay(settings: Settings, path: Path, rate: float | None, timeframe: str | None) -> int:

@@ -1,4 +1,10 @@
-"""A seeded synthetic market: a geometric random walk with no predictable signal.
+"""A seeded synthetic market: a geometric random walk, optionally with a planted signal.
+
+With `signal` b > 0 each log return gets a momentum term, r[t] = e[t] + b * m[t-1], where
+m is the exponentially weighted mean of past log returns (span SIGNAL_SPAN bars): a
+feature computed from past bars alone can then predict the coming returns. The noise e
+is scaled so that returns keep the standard deviation `vol`. With b = 0 (the default)
+the path is exactly the plain random walk, draw for draw.
 
 Pure: no clock, no I/O. Each symbol has its own random streams, derived from the seed
 and the symbol name, and each stream draws a fixed amount per bar, so the path does
@@ -12,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 
 from candlecast.shared.core.bars import Bars
 from candlecast.shared.core.timeframes import timeframe_ms
@@ -19,9 +26,13 @@ from candlecast.shared.core.timeframes import timeframe_ms
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+F64 = npt.NDArray[np.float64]
+
 WICK_SCALE = 0.5  # mean wick length, in units of `vol`
 VOLUME_LOG_MEAN = 5.0
 VOLUME_LOG_SD = 0.5
+SIGNAL_SPAN = 10  # bars: the planted momentum is an EWMA of past log returns with this span
+SIGNAL_DECAY = 1.0 - 2.0 / (SIGNAL_SPAN + 1)
 
 
 @dataclass(slots=True)
@@ -34,12 +45,46 @@ class _Walk:
     volumes: np.random.Generator
     log_price: float
     index: int = 0
+    momentum: float = 0.0  # m at the last bar, the planted predictor
 
 
 def _walk(symbol: str, seed: int, start_price: float) -> _Walk:
     key = zlib.crc32(symbol.encode())
     returns, wicks, volumes = (np.random.default_rng(s) for s in np.random.SeedSequence([seed, key]).spawn(3))
     return _Walk(symbol, returns, wicks, volumes, float(np.log(start_price)))
+
+
+def noise_scale(signal: float) -> float:
+    """sd(r) / sd(e) for r[t] = e[t] + b * m[t-1]; exactly 1.0 when b = 0."""
+    gain = 1.0 - SIGNAL_DECAY
+    rho = SIGNAL_DECAY + gain * signal  # m[t] = rho * m[t-1] + gain * e[t]
+    return float(np.sqrt(1.0 + (signal * gain) ** 2 / (1.0 - rho**2)))
+
+
+def _ewma_step(returns: F64, signal: float, momentum: float) -> tuple[F64, float]:
+    """Returns plus signal * m[t-1], and m after the last one (a sequential loop:
+    the result does not depend on where chunks are cut)."""
+    out = []
+    m = momentum
+    for e in returns.tolist():
+        r = e + signal * m
+        m = SIGNAL_DECAY * m + (1.0 - SIGNAL_DECAY) * r
+        out.append(r)
+    return np.asarray(out, dtype=np.float64), m
+
+
+def planted_predictor(close: F64) -> F64:
+    """m[t]: the EWMA of log returns up to bar t (0 at bar 0), from closes <= t only.
+
+    In a market made with `signal` b, E[r[t+1] | past] = b * m[t]: the oracle feature.
+    """
+    r = np.diff(np.log(close), prepend=np.log(close[:1]))
+    m = np.empty_like(r)
+    level = 0.0
+    for i, x in enumerate(r.tolist()):
+        level = SIGNAL_DECAY * level + (1.0 - SIGNAL_DECAY) * x
+        m[i] = level
+    return m
 
 
 class SyntheticMarket:
@@ -54,13 +99,18 @@ class SyntheticMarket:
         *,
         start_price: float = 100.0,
         vol: float = 0.002,
+        signal: float = 0.0,
     ) -> None:
         if start_price <= 0 or vol < 0:
             raise ValueError("start_price must be > 0 and vol >= 0")
+        if not 0.0 <= signal < 1.0:
+            raise ValueError(f"signal must be in [0, 1), got {signal}")
         self.timeframe = timeframe
         self.step_ms = timeframe_ms(timeframe)
         self.start_ts = start_ts
         self.vol = vol
+        self.signal = signal
+        self._noise_vol = vol / noise_scale(signal)
         self._walks = [_walk(s, seed, start_price) for s in symbols]
 
     def next_chunk(self, n: int) -> list[Bars]:
@@ -70,7 +120,9 @@ class SyntheticMarket:
         return [self._advance(walk, n) for walk in self._walks]
 
     def _advance(self, walk: _Walk, n: int) -> Bars:
-        steps = walk.returns.standard_normal(n) * self.vol
+        steps = walk.returns.standard_normal(n) * self._noise_vol
+        if self.signal:
+            steps, walk.momentum = _ewma_step(steps, self.signal, walk.momentum)
         # A running sum continued from the last price adds in the same order as one long sum.
         log_path = np.cumsum(np.concatenate([[walk.log_price], steps]))
         open_, close = np.exp(log_path[:-1]), np.exp(log_path[1:])
@@ -93,6 +145,10 @@ def synthetic_bars(
     *,
     start_price: float = 100.0,
     vol: float = 0.002,
+    signal: float = 0.0,
 ) -> list[Bars]:
-    """`n` bars per symbol of a seeded geometric random walk (i.i.d. normal log returns)."""
-    return SyntheticMarket(symbols, timeframe, start_ts, seed, start_price=start_price, vol=vol).next_chunk(n)
+    """`n` bars per symbol of a seeded geometric random walk (planted momentum if `signal` > 0)."""
+    market = SyntheticMarket(
+        symbols, timeframe, start_ts, seed, start_price=start_price, vol=vol, signal=signal
+    )
+    return market.next_chunk(n)
