@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PKGS := -e "shared[features]" -e "cli[features,demo]" -e services/ingest -e services/features -e services/trainer -e services/predictor
 
-.PHONY: install demo test test-fast lint bench clean
+.PHONY: install demo test test-fast lint bench schema clean
 
 install: $(BIN)/.installed
 
@@ -28,6 +28,10 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+
+# The model card's committed JSON Schema, regenerated from ModelCard (a unit test checks it is current).
+schema: install
+	$(BIN)/python -m candlecast.shared.adapters.card_schema
 
 # PYTHONPATH: the benches start services with the tests' fleet (tests/support/fleet.py).
 bench: install

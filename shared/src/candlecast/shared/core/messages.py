@@ -173,8 +173,8 @@ class ModelMetrics(BaseModel):
 
     log_loss: float = Field(description="Model log loss on the holdout")
     brier: float = Field(description="Model Brier score on the holdout")
-    auc: float = Field(description="Model ROC AUC on the holdout")
-    ece: float = Field(description="Expected calibration error (10 bins)")
+    auc: float | None = Field(description="Model ROC AUC on the holdout (None: one class only)")
+    ece: float = Field(description="Expected calibration error (card v2: 15 bins)")
     baseline_log_loss: float = Field(description="Log loss of the constant base-rate forecast")
     baseline_brier: float = Field(description="Brier score of the constant base-rate forecast")
     n_train: int = Field(ge=0, description="Training rows")
