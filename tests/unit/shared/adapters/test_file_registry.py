@@ -1,16 +1,19 @@
+import hashlib
 import json
 import threading
+from dataclasses import replace
 
-import lightgbm
 import numpy as np
 import pytest
 
 from candlecast.shared.adapters.file_registry import FileModelStore
+from candlecast.shared.core.calibration import Calibrator
 from candlecast.shared.core.cards import CardDraft, ModelCard
-from candlecast.shared.core.messages import FeatureSetId, ModelMetrics
+from candlecast.shared.core.messages import FeatureSetId
 from candlecast.shared.core.model import UpModel
 from candlecast.shared.core.ports import ModelIntegrityError
 from candlecast.shared.core.promotions import NoEarlierChampionError
+from tests.support.models import card_draft, tiny_booster
 
 NAMES = ("ret_1", "ret_4", "vol_8")
 FSET = FeatureSetId(name="seed", version=1, hash="0123456789abcdef")
@@ -18,24 +21,11 @@ T0 = 1_795_400_100_000  # 2026-11-23
 
 
 def tiny_model(seed: int = 0) -> UpModel:
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(300, len(NAMES)))
-    y = (X[:, 0] > 0).astype(np.float64)
-    params = {"objective": "binary", "verbose": -1, "num_iterations": 5, "min_data_in_leaf": 5}
-    booster = lightgbm.train(params, lightgbm.Dataset(X, label=y, feature_name=list(NAMES)))
-    return UpModel(booster, NAMES, FSET, horizon=1, timeframe="5m")
+    return UpModel(tiny_booster(NAMES, seed), NAMES, FSET, horizon=1, timeframe="5m")
 
 
 def draft(created_at: int = T0) -> CardDraft:
-    metrics = ModelMetrics(
-        log_loss=0.69, brier=0.25, auc=0.5, ece=0.01, baseline_log_loss=0.69,
-        baseline_brier=0.25, n_train=100, n_holdout=20,
-    )  # fmt: skip
-    return CardDraft(
-        created_at=created_at, feature_set=FSET, horizon=1, timeframe="5m", symbols=("A", "B"),
-        params={"num_leaves": 31, "objective": "binary"}, metrics=metrics, train_start_ts=0,
-        train_end_ts=1, holdout_start_ts=2, n_features=len(NAMES),
-    )  # fmt: skip
+    return card_draft(tiny_model(), created_at, symbols=("A", "B"))
 
 
 @pytest.fixture
@@ -56,7 +46,8 @@ def test_save_load_round_trip_predicts_the_same(store, tmp_path):
     assert len(card.sha256) == 64
     X = np.random.default_rng(1).normal(size=(50, len(NAMES)))
     np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
-    assert (tmp_path / "models" / card.version / "model.joblib").is_file()
+    names = sorted(p.name for p in (tmp_path / "models" / card.version).iterdir())
+    assert names == ["booster.txt", "card.json", "model.json"], "no pickle anywhere"
     assert json.loads((tmp_path / "models" / card.version / "card.json").read_text())["sha256"]
 
 
@@ -70,7 +61,8 @@ def test_predict_proba_checks_width_and_stays_in_unit_interval():
 
 
 def test_card_must_match_model(store):
-    bad = draft().model_copy(update={"horizon": 3})
+    good = draft()
+    bad = good.model_copy(update={"train": good.train.model_copy(update={"horizon": 3})})
     with pytest.raises(ValueError, match="does not match"):
         store.save(store.new_version(T0), tiny_model(), bad)
 
@@ -83,7 +75,7 @@ def test_saved_version_is_never_overwritten(store):
 
 def test_tampered_artifact_is_refused(store, tmp_path):
     card = saved(store)
-    path = tmp_path / "models" / card.version / "model.joblib"
+    path = tmp_path / "models" / card.version / "model.json"
     data = bytearray(path.read_bytes())
     data[-1] ^= 0xFF
     path.write_bytes(bytes(data))
@@ -203,7 +195,92 @@ def test_revert_refuses_a_tampered_previous_champion(store, tmp_path):
     a, b = saved(store, T0), saved(store, T0 + 1_000, seed=1)
     store.promote(a.version)
     store.promote(b.version)
-    (tmp_path / "models" / a.version / "model.joblib").write_bytes(b"tampered")
+    (tmp_path / "models" / a.version / "booster.txt").write_bytes(b"tampered")
     with pytest.raises(ModelIntegrityError, match="checksum"):
         store.revert()
     assert store.champion() == b.version
+
+
+def test_card_checksum_is_model_json_which_pins_the_booster(store, tmp_path):
+    card = saved(store)
+    folder = tmp_path / "models" / card.version
+    manifest = json.loads((folder / "model.json").read_text())
+    assert card.sha256 == hashlib.sha256((folder / "model.json").read_bytes()).hexdigest()
+    assert manifest["booster"] == {
+        "file": "booster.txt",
+        "sha256": hashlib.sha256((folder / "booster.txt").read_bytes()).hexdigest(),
+    }
+    assert (manifest["format"], manifest["format_version"], manifest["forecaster"]) == (
+        "candlecast-model",
+        1,
+        None,
+    )
+    assert manifest["feature_names"] == list(NAMES)
+
+
+def test_tampered_booster_is_refused_on_load_and_promote(store, tmp_path):
+    card = saved(store)
+    path = tmp_path / "models" / card.version / "booster.txt"
+    path.write_text(path.read_text().replace("learning_rate", "learning_ratf", 1))
+    with pytest.raises(ModelIntegrityError, match=r"booster\.txt checksum"):
+        store.load(card.version)
+    with pytest.raises(ModelIntegrityError, match=r"booster\.txt checksum"):
+        store.promote(card.version)
+    assert store.champion() is None
+
+
+def test_calibrator_is_saved_and_applied_after_load(store):
+    calibrator = Calibrator(
+        method="isotonic", x=(0.0, 0.5, 1.0), y=(0.3, 0.5, 0.6), shrink=0.5, base_rate=0.5
+    )
+    model = replace(tiny_model(), calibrator=calibrator)
+    card = store.save(store.new_version(T0), model, card_draft(model, T0))
+    loaded, _ = store.load(card.version)
+    assert loaded.calibrator == calibrator
+    X = np.random.default_rng(3).normal(size=(40, len(NAMES)))
+    raw, published = loaded.raw_proba(X), loaded.predict_proba(X)
+    np.testing.assert_allclose(published, 0.5 * np.interp(raw, (0, 0.5, 1), (0.3, 0.5, 0.6)) + 0.25)
+    assert published.min() >= 0.4 - 1e-12
+    assert published.max() <= 0.55 + 1e-12
+
+
+def write_v1(tmp_path, version: str) -> None:
+    folder = tmp_path / "models" / version
+    folder.mkdir(parents=True)
+    (folder / "model.joblib").write_bytes(b"\x80\x04pickle")
+    v1 = {"schema_version": 1, "version": version, "sha256": "0" * 64, "feature_set": FSET.model_dump()}
+    (folder / "card.json").write_text(json.dumps(v1))
+
+
+def test_v1_cards_and_pickled_artifacts_are_refused_clearly(store, tmp_path):
+    version = "20250101T000000000Z-aaaaaa"
+    write_v1(tmp_path, version)
+    for action in (store.load, store.promote, store.card):
+        with pytest.raises(ModelIntegrityError, match="card schema 1, this registry reads 2 only"):
+            action(version)
+    assert store.card_document(version)["schema_version"] == 1, "still readable for `models show`"
+    assert store.versions() == [version]
+
+
+def test_a_v2_card_beside_a_pickle_is_refused_without_unpickling(store, tmp_path):
+    card = saved(store)
+    folder = tmp_path / "models" / card.version
+    (folder / "model.json").unlink()
+    (folder / "model.joblib").write_bytes(b"\x80\x04pickle")
+    with pytest.raises(ModelIntegrityError, match=r"pickled model\.joblib .* never loaded"):
+        store.load(card.version)
+
+
+def test_unreadable_booster_text_is_an_integrity_error(tmp_path):
+    from candlecast.shared.adapters.model_files import read_model, write_model
+
+    folder = tmp_path / "v"
+    folder.mkdir()
+    write_model(folder, tiny_model())
+    manifest = json.loads((folder / "model.json").read_text())
+    (folder / "booster.txt").write_bytes(b"not a model")
+    manifest["booster"]["sha256"] = hashlib.sha256(b"not a model").hexdigest()
+    data = json.dumps(manifest).encode()
+    (folder / "model.json").write_bytes(data)
+    with pytest.raises(ModelIntegrityError, match=r"unusable booster\.txt"):
+        read_model(folder, hashlib.sha256(data).hexdigest())

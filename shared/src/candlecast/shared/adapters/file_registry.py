@@ -1,33 +1,26 @@
 """The file model registry (a `Registry`): versioned artifacts, cards, an atomic champion pointer.
 
-Layout under `root`: `models/{version}/model.joblib`, `models/{version}/card.json`,
-`models/CHAMPION` (JSON: version + sha256, replaced atomically) and `models/HISTORY.jsonl`
+Layout under `root`: `models/{version}/{booster.txt, model.json, card.json, *.png}`,
+`models/CHAMPION` (JSON: version + sha256 of model.json, replaced atomically) and `models/HISTORY.jsonl`
 (one `Promotion` per line, append-only). A change of champion holds `models/.lock`
 while it writes the pointer, then its history line.
 """
 
 import builtins
-import io
 import json
 import re
 import secrets
 from datetime import UTC, datetime
 from pathlib import Path
 
-import joblib
 from pydantic import ValidationError
 
 from candlecast.shared.adapters.clock import now_ms
-from candlecast.shared.adapters.files import append_line, locked, sha256_hex, write_atomic
-from candlecast.shared.core.cards import CardDraft, ChampionPointer, ModelCard, check_matches
-from candlecast.shared.core.constants import (
-    CARD_FILE,
-    CHAMPION_FILE,
-    HISTORY_FILE,
-    MODEL_FILE,
-    MODELS_DIR,
-    REGISTRY_LOCK,
-)
+from candlecast.shared.adapters.files import append_line, locked, write_atomic
+from candlecast.shared.adapters.model_files import read_model, verify, write_model
+from candlecast.shared.core.artifact import check_matches, first_error
+from candlecast.shared.core.cards import CARD_SCHEMA_VERSION, CardDraft, ChampionPointer, ModelCard
+from candlecast.shared.core.constants import CARD_FILE, CHAMPION_FILE, HISTORY_FILE, MODELS_DIR, REGISTRY_LOCK
 from candlecast.shared.core.model import UpModel
 from candlecast.shared.core.ports import Clock, ModelIntegrityError
 from candlecast.shared.core.promotions import Promotion, PromotionAction, done_by, revert_target
@@ -66,13 +59,9 @@ class FileModelStore:
         folder.mkdir(exist_ok=True)
         if (folder / CARD_FILE).exists():
             raise FileExistsError(f"model {version} is already saved")
-        buffer = io.BytesIO()
-        joblib.dump(model, buffer)
-        data = buffer.getvalue()
-        fields = {**draft.model_dump(), "version": version, "sha256": sha256_hex(data)}
-        card = ModelCard.model_validate(fields)
-        write_atomic(folder / MODEL_FILE, data)
-        write_atomic(folder / CARD_FILE, card.model_dump_json(indent=2).encode())
+        sha256 = write_model(folder, model)
+        card = ModelCard.model_validate({**draft.model_dump(), "version": version, "sha256": sha256})
+        write_atomic(folder / CARD_FILE, card.model_dump_json(indent=2).encode())  # last: now it is saved
         return card
 
     def champion(self) -> str | None:
@@ -86,7 +75,7 @@ class FileModelStore:
         redelivered after it took effect changes nothing.
         """
         card = self.card(version)
-        self._verified_bytes(version, card.sha256)
+        verify(self._folder(version), card.sha256)
         with locked(self.models_dir / REGISTRY_LOCK):
             done = done_by(self.history(), request_id)
             if done is None or done.version != version or self.champion() != version:
@@ -103,7 +92,7 @@ class FileModelStore:
             if done is not None and done.action == "revert":
                 return done.version
             card = self.card(revert_target(history, self.champion()))
-            self._verified_bytes(card.version, card.sha256)
+            verify(self._folder(card.version), card.sha256)
             self._set_champion(card, "revert", request_id)
         return card.version
 
@@ -136,15 +125,12 @@ class FileModelStore:
         append_line(self.models_dir / HISTORY_FILE, line.model_dump_json().encode())
 
     def load(self, version: str) -> tuple[UpModel, ModelCard]:
-        """The model and its card, after checking the artifact against both checksums."""
+        """The model and its card, after checking its files against the card and the pointer."""
         card = self.card(version)
-        data = self._verified_bytes(version, card.sha256)
         pointer = self._pointer()
         if pointer is not None and pointer.version == version and pointer.sha256 != card.sha256:
             raise ModelIntegrityError(f"model {version}: champion pointer checksum differs")
-        model = joblib.load(io.BytesIO(data))
-        if not isinstance(model, UpModel):
-            raise ModelIntegrityError(f"model {version}: artifact is not an UpModel")
+        model = read_model(self._folder(version), card.sha256)
         try:
             check_matches(model, card)
         except ValueError as exc:
@@ -152,13 +138,18 @@ class FileModelStore:
         return model, card
 
     def card(self, version: str) -> ModelCard:
-        path = self._folder(version) / CARD_FILE
+        """The v2 card; an older or damaged card raises `ModelIntegrityError` saying which."""
+        document = self.card_document(version)
+        schema = document.get("schema_version")
+        if schema != CARD_SCHEMA_VERSION:
+            raise ModelIntegrityError(
+                f"model {version}: card schema {schema}, this registry reads {CARD_SCHEMA_VERSION} "
+                "only: retrain to replace it (`models show` still displays it)"
+            )
         try:
-            return ModelCard.model_validate_json(path.read_bytes())
-        except FileNotFoundError as exc:
-            raise KeyError(f"no saved model {version!r}") from exc
+            return ModelCard.model_validate(document)
         except ValidationError as exc:
-            raise ModelIntegrityError(f"model {version}: unreadable card") from exc
+            raise ModelIntegrityError(f"model {version}: unreadable card: {first_error(exc)}") from exc
 
     def list(self) -> builtins.list[ModelCard]:
         """Saved models, oldest first (versions sort by time)."""
@@ -193,15 +184,6 @@ class FileModelStore:
         if folder.exists() and folder.resolve().parent != self.models_dir.resolve():
             raise ModelIntegrityError(f"refused model version {version!r}: outside models/")
         return folder
-
-    def _verified_bytes(self, version: str, sha256: str) -> bytes:
-        path = self._folder(version) / MODEL_FILE
-        if path.resolve().parent != (self.models_dir / version).resolve():
-            raise ModelIntegrityError(f"model {version}: artifact is outside its folder")
-        data = path.read_bytes()
-        if sha256_hex(data) != sha256:
-            raise ModelIntegrityError(f"model {version}: artifact checksum does not match its card")
-        return data
 
     def _pointer(self) -> ChampionPointer | None:
         path = self.models_dir / CHAMPION_FILE

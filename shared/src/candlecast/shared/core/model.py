@@ -1,6 +1,7 @@
-"""The served model: a LightGBM booster plus what it needs to be fed correctly.
+"""The served model: a LightGBM booster, its calibrator and what it needs to be fed correctly.
 
-Importing this module needs neither lightgbm nor optuna; unpickling a model needs lightgbm.
+Importing this module needs neither lightgbm nor optuna. `core.artifact` turns a model into
+files (booster text + JSON manifest) and back, without pickle.
 """
 
 from __future__ import annotations
@@ -10,11 +11,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from candlecast.shared.core.calibration import IDENTITY, Calibrator
+
 if TYPE_CHECKING:
     import lightgbm
 
     from candlecast.shared.core.arrays import F64
     from candlecast.shared.core.messages import FeatureSetId
+
+SMALL_BATCH = 64  # rows; up to this, one thread predicts faster than a pool wakes up
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +31,7 @@ class UpModel:
     feature_set: FeatureSetId
     horizon: int
     timeframe: str
+    calibrator: Calibrator = IDENTITY
 
     def __post_init__(self) -> None:
         booster_names = tuple(self.booster.feature_name())
@@ -38,11 +44,17 @@ class UpModel:
     def n_features(self) -> int:
         return len(self.feature_names)
 
-    def predict_proba(self, X: F64) -> F64:
-        """P(up) per row of an (n, k) matrix whose columns follow `feature_names`."""
+    def raw_proba(self, X: F64) -> F64:
+        """The booster's own P(up) per row of an (n, k) matrix in `feature_names` order."""
         if X.ndim != 2 or X.shape[1] != self.n_features:
             raise ValueError(f"expected shape (n, {self.n_features}), got {X.shape}")
         if X.shape[0] == 0:
             return np.empty(0, dtype=np.float64)
-        raw = np.asarray(self.booster.predict(X), dtype=np.float64)
+        threads = 1 if X.shape[0] <= SMALL_BATCH else 0  # 0: LightGBM's default
+        raw = np.asarray(self.booster.predict(X, num_threads=threads), dtype=np.float64)
         return np.clip(raw, 0.0, 1.0)
+
+    def predict_proba(self, X: F64) -> F64:
+        """Calibrated P(up) per row: what the predictor publishes."""
+        raw = self.raw_proba(X)
+        return raw if raw.shape[0] == 0 else self.calibrator.apply(raw)

@@ -1,0 +1,75 @@
+"""A model's files in its version folder: `booster.txt` + `model.json`, written and verified.
+
+The checksum a card and the champion pointer carry is the sha256 of `model.json`, which in
+turn pins `booster.txt` (see `core/artifact.py`). Nothing here unpickles anything.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from candlecast.shared.adapters.files import sha256_hex, write_atomic
+from candlecast.shared.core.artifact import ModelManifest, decode, encode, read_manifest
+from candlecast.shared.core.constants import BOOSTER_FILE, LEGACY_MODEL_FILE, MODEL_FILE
+from candlecast.shared.core.ports import ModelIntegrityError
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    import lightgbm
+
+    from candlecast.shared.core.model import UpModel
+
+
+def write_model(folder: Path, model: UpModel) -> str:
+    """Write the booster, then the manifest that pins it; returns the manifest's sha256."""
+    booster_text, manifest = encode(model)
+    write_atomic(folder / BOOSTER_FILE, booster_text)
+    write_atomic(folder / MODEL_FILE, manifest)
+    return sha256_hex(manifest)
+
+
+def verify(folder: Path, sha256: str) -> tuple[ModelManifest, bytes]:
+    """The manifest and the booster text, after every checksum matched."""
+    manifest_bytes = _read(folder, MODEL_FILE)
+    if sha256_hex(manifest_bytes) != sha256:
+        raise ModelIntegrityError(f"model {folder.name}: artifact checksum does not match its card")
+    manifest = read_manifest(manifest_bytes)
+    booster_text = b""
+    for ref in manifest.files():
+        data = _read(folder, ref.file)
+        if sha256_hex(data) != ref.sha256:
+            raise ModelIntegrityError(f"model {folder.name}: {ref.file} checksum does not match model.json")
+        if ref is manifest.booster:
+            booster_text = data
+    return manifest, booster_text
+
+
+def read_model(folder: Path, sha256: str) -> UpModel:
+    """The verified model (needs lightgbm)."""
+    manifest, booster_text = verify(folder, sha256)
+    return decode(manifest, booster_text, _booster)
+
+
+def _read(folder: Path, name: str) -> bytes:
+    path = folder / name
+    if path.resolve().parent != folder.resolve():
+        raise ModelIntegrityError(f"model {folder.name}: {name} is outside its folder")
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        if (folder / LEGACY_MODEL_FILE).exists():
+            raise ModelIntegrityError(
+                f"model {folder.name}: a pickled {LEGACY_MODEL_FILE} from before model card v2; "
+                "it is never loaded (pickle runs code): retrain to replace it"
+            ) from None
+        raise ModelIntegrityError(f"model {folder.name}: {name} is missing") from None
+
+
+def _booster(model_text: str) -> lightgbm.Booster:
+    import lightgbm
+
+    try:
+        return lightgbm.Booster(model_str=model_text)
+    except lightgbm.basic.LightGBMError as exc:
+        raise ValueError(f"LightGBM refused the model text: {exc}") from exc

@@ -1,0 +1,133 @@
+"""A model as files, without pickle: `booster.txt` (LightGBM's own text) and `model.json`.
+
+`model.json` (a `ModelManifest`) says how to feed and calibrate the booster and pins
+`booster.txt` by sha256, so the sha256 of `model.json` alone pins the whole artifact: the
+card and the champion pointer carry that one checksum.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from candlecast.shared.core.calibration import Calibrator
+from candlecast.shared.core.constants import BOOSTER_FILE
+from candlecast.shared.core.messages import FeatureSetId
+from candlecast.shared.core.model import UpModel
+from candlecast.shared.core.ports import ModelIntegrityError
+
+if TYPE_CHECKING:
+    import lightgbm
+
+    from candlecast.shared.core.cards import CardDraft
+
+ARTIFACT_FORMAT: Literal["candlecast-model"] = "candlecast-model"
+ARTIFACT_VERSION = 1
+
+LoadBooster = Callable[[str], "lightgbm.Booster"]  # model text -> booster, e.g. Booster(model_str=...)
+
+
+class FileRef(BaseModel):
+    """A file beside `model.json`, pinned by its checksum."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    file: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", description="Name in the version folder")
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
+class ModelManifest(BaseModel):
+    """`model.json`: everything about a saved model except the booster's trees."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    format: Literal["candlecast-model"] = ARTIFACT_FORMAT
+    format_version: int = Field(default=ARTIFACT_VERSION, ge=1, le=ARTIFACT_VERSION)
+    kind: Literal["lightgbm-binary"] = "lightgbm-binary"
+    feature_set: FeatureSetId
+    feature_names: tuple[str, ...] = Field(min_length=1)
+    horizon: int = Field(ge=1)
+    timeframe: str
+    calibrator: Calibrator
+    booster: FileRef
+    forecaster: FileRef | None = Field(default=None, description="Reserved: a future path forecaster")
+
+    def files(self) -> list[FileRef]:
+        """Every file the manifest pins."""
+        return [self.booster] if self.forecaster is None else [self.booster, self.forecaster]
+
+
+def sha256_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def encode(model: UpModel) -> tuple[bytes, bytes]:
+    """(booster.txt, model.json) bytes for a model."""
+    booster_text = str(model.booster.model_to_string()).encode()
+    manifest = ModelManifest(
+        feature_set=model.feature_set,
+        feature_names=model.feature_names,
+        horizon=model.horizon,
+        timeframe=model.timeframe,
+        calibrator=model.calibrator,
+        booster=FileRef(file=BOOSTER_FILE, sha256=sha256_of(booster_text)),
+    )
+    return booster_text, manifest.model_dump_json(indent=2).encode()
+
+
+def first_error(exc: ValidationError) -> str:
+    """`where: what` of a validation error's first complaint."""
+    first = exc.errors()[0]
+    return ".".join(str(p) for p in first["loc"]) + ": " + first["msg"]
+
+
+def read_manifest(data: bytes) -> ModelManifest:
+    try:
+        return ModelManifest.model_validate_json(data)
+    except ValidationError as exc:
+        raise ModelIntegrityError(f"unreadable model.json: {first_error(exc)}") from exc
+
+
+def decode(manifest: ModelManifest, booster_text: bytes, load_booster: LoadBooster) -> UpModel:
+    """The model, once `booster_text` matches the checksum the manifest pins."""
+    if sha256_of(booster_text) != manifest.booster.sha256:
+        raise ModelIntegrityError(f"{manifest.booster.file} checksum does not match model.json")
+    try:
+        booster = load_booster(booster_text.decode())
+        return UpModel(
+            booster,
+            manifest.feature_names,
+            manifest.feature_set,
+            manifest.horizon,
+            manifest.timeframe,
+            manifest.calibrator,
+        )
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ModelIntegrityError(f"unusable {manifest.booster.file}: {exc}") from exc
+
+
+def check_matches(model: UpModel, draft: CardDraft) -> None:
+    """The card describes this model: features, horizon, timeframe and calibration."""
+    card_side = (
+        draft.feature_set.id,
+        draft.feature_set.names,
+        draft.horizon,
+        draft.timeframe,
+        draft.calibration.method,
+        draft.calibration.shrink,
+    )
+    model_side = (
+        model.feature_set,
+        model.feature_names,
+        model.horizon,
+        model.timeframe,
+        model.calibrator.method,
+        model.calibrator.shrink,
+    )
+    if card_side != model_side:
+        raise ValueError(
+            "card does not match the model (feature set, feature names, horizon, timeframe or calibration)"
+        )
