@@ -15,7 +15,6 @@ from faststream.redis import RedisBroker, StreamSub
 from pydantic import TypeAdapter
 from redis.asyncio import Redis
 
-from candlecast.predictor.serving import Served, predict, refusal, unusable
 from candlecast.shared.adapters.clock import now_ms
 from candlecast.shared.adapters.file_registry import FileModelStore
 from candlecast.shared.adapters.redis_streams import Outbox, commit, last_id, publish
@@ -24,6 +23,7 @@ from candlecast.shared.core.constants import GROUP_PREDICTOR
 from candlecast.shared.core.entries import Entry, Origin, dead_letter, decode
 from candlecast.shared.core.messages import FeaturesComputed, ModelPromoted, ModelRefused
 from candlecast.shared.core.ports import ModelStore
+from candlecast.shared.core.serving import Served, predict, refusal, triage
 from candlecast.shared.settings import Settings
 
 log = logging.getLogger("candlecast.predictor")
@@ -77,13 +77,9 @@ class Predictor:
     def _usable(
         self, served: Served, rows: list[tuple[Entry, FeaturesComputed]], outbox: Outbox, now: int
     ) -> list[FeaturesComputed]:
-        usable = []
-        for entry, row in rows:
-            reason = unusable(served, row)
-            if reason is None:
-                usable.append(row)
-            else:
-                outbox.add(self.keys.dlq, dead_letter(self.origin, entry, reason, now))
+        usable, refused = triage(served, [row for _, row in rows])
+        for i, reason in refused:
+            outbox.add(self.keys.dlq, dead_letter(self.origin, rows[i][0], reason, now))
         return usable
 
     def _say_unserved(self, n: int) -> None:

@@ -17,6 +17,12 @@ class Clock(Protocol):
     def __call__(self) -> int: ...
 
 
+class Timer(Protocol):
+    """Seconds on a monotonic clock (`time.perf_counter`, or a fake in tests)."""
+
+    def __call__(self) -> float: ...
+
+
 class BarReader(Protocol):
     """What the trainer and research tools need from stored bars."""
 

@@ -1,4 +1,8 @@
-"""Feature rows in, predictions out, for one model: the predictor's pure step."""
+"""Feature rows in, predictions out, for one model: the predictor's pure step.
+
+It lives in the shared core so the trainer can time exactly this path for the model card
+(`measure_latency`, with the timer injected).
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from candlecast.shared.core.card_sections import Latency
 from candlecast.shared.core.messages import FeaturesComputed, PredictionMade
 from candlecast.shared.core.model import UpModel
+from candlecast.shared.core.ports import Timer
+
+LATENCY_PATH = "candlecast.shared.core.serving: triage + predict"
+WARMUP_CALLS = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +36,7 @@ def matrix(model: UpModel, rows: Sequence[FeaturesComputed]) -> np.ndarray:
 
 
 def predict(served: Served, rows: Sequence[FeaturesComputed], produced_at: int) -> list[PredictionMade]:
-    """One vectorised predict for the whole batch."""
+    """One vectorised predict for the whole batch; P(up) is the calibrated probability."""
     if not rows:
         return []
     probs = served.model.predict_proba(matrix(served.model, rows)).tolist()
@@ -66,3 +75,39 @@ def unusable(served: Served, row: FeaturesComputed) -> str | None:
     if missing:
         return f"row lacks {len(missing)} of the model's features, e.g. {missing[:3]}"
     return None
+
+
+def triage(
+    served: Served, rows: Sequence[FeaturesComputed]
+) -> tuple[list[FeaturesComputed], list[tuple[int, str]]]:
+    """The rows the model can score, and (index in `rows`, reason) for each other one."""
+    usable: list[FeaturesComputed] = []
+    refused: list[tuple[int, str]] = []
+    for i, row in enumerate(rows):
+        reason = unusable(served, row)
+        if reason is None:
+            usable.append(row)
+        else:
+            refused.append((i, reason))
+    return usable, refused
+
+
+def measure_latency(
+    served: Served, rows: Sequence[FeaturesComputed], timer: Timer, samples: int = 1_000, batch_rows: int = 1
+) -> Latency:
+    """Milliseconds per `triage` + `predict` call on `batch_rows` rows (cycling through `rows`)."""
+    if not rows or samples < 1 or batch_rows < 1:
+        raise ValueError("latency needs rows, samples >= 1 and batch_rows >= 1")
+    batches = [
+        [rows[(i * batch_rows + j) % len(rows)] for j in range(batch_rows)]
+        for i in range(samples + WARMUP_CALLS)
+    ]
+    ms = np.empty(samples, dtype=np.float64)
+    for i, batch in enumerate(batches):
+        start = timer()
+        usable, _ = triage(served, batch)
+        predict(served, usable, produced_at=0)
+        if i >= WARMUP_CALLS:
+            ms[i - WARMUP_CALLS] = (timer() - start) * 1_000.0
+    p50, p95, p99 = np.percentile(ms, [50, 95, 99]).tolist()
+    return Latency(p50=p50, p95=p95, p99=p99, samples=samples, batch_rows=batch_rows, path=LATENCY_PATH)
