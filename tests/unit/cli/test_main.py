@@ -5,12 +5,12 @@ from __future__ import annotations
 from candlecast.cli.main import main
 from candlecast.shared.adapters.file_registry import FileModelStore
 from candlecast.shared.core.model import UpModel
-from tests.support.models import FS, FakeBooster, card_draft
+from tests.support.models import FS, card_draft, tiny_booster
 
 
 def save(store: FileModelStore, now: int) -> str:
     version = store.new_version(now)
-    model = UpModel(FakeBooster(["f1"]), ("f1",), FS, 2, "5m")
+    model = UpModel(tiny_booster(["f1"]), ("f1",), FS, 2, "5m")
     store.save(version, model, card_draft(model, now, symbols=("AAA", "BBB")))
     return version
 
