@@ -4,33 +4,29 @@ from __future__ import annotations
 
 import json
 
-import lightgbm
 import numpy as np
 import pytest
 from redis.asyncio import Redis
 
 from candlecast.predictor.app import Predictor
 from candlecast.shared.adapters.file_registry import FileModelStore
+from candlecast.shared.core.calibration import IDENTITY, Calibrator
 from candlecast.shared.core.entries import Entry
 from candlecast.shared.core.messages import FeaturesComputed, FeatureSetId, ModelPromoted
 from candlecast.shared.core.model import UpModel
 from candlecast.shared.settings import Settings
-from tests.support.models import FS, METRICS, OTHER, card_draft
+from tests.support.models import FS, METRICS, OTHER, card_draft, tiny_booster
 
 pytestmark = pytest.mark.redis
 
 NAMES = ("f1", "f2")
 
 
-def model(fs: FeatureSetId, seed: int) -> UpModel:
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(400, 2))
-    y = (X[:, 0] + rng.normal(scale=0.5, size=400) > 0).astype(float)
-    data = lightgbm.Dataset(X, y, feature_name=list(NAMES))
-    booster = lightgbm.train(
-        {"objective": "binary", "verbose": -1, "num_threads": 1}, data, num_boost_round=5
-    )
-    return UpModel(booster, NAMES, fs, 1, "5m")
+SHRUNK = Calibrator(method="sigmoid", a=0.5, b=0.1, shrink=0.3, base_rate=0.48)
+
+
+def model(fs: FeatureSetId, seed: int, calibrator: Calibrator = IDENTITY) -> UpModel:
+    return UpModel(tiny_booster(NAMES, seed), NAMES, fs, 1, "5m", calibrator)
 
 
 def register(store: FileModelStore, m: UpModel, now: int) -> tuple[str, str]:
@@ -82,7 +78,7 @@ async def test_serves_champion_to_both_streams_and_hot_swaps(redis_url, tmp_path
     p = Predictor(redis, Settings(redis_url=redis_url, home=tmp_path), store)
     p.load_champion()
     await p.handle(rows(FS, 4))
-    v2, sha2 = register(store, model(FS, 2), 2_000)
+    v2, sha2 = register(store, model(FS, 2, SHRUNK), 2_000)
     await p.on_promoted(
         ModelPromoted(request_id="r", version=v2, sha256=sha2, feature_set=FS, horizon=1, metrics=METRICS)
     )
@@ -94,6 +90,10 @@ async def test_serves_champion_to_both_streams_and_hot_swaps(redis_url, tmp_path
     want = [*served_probs(store, v1, 4), *served_probs(store, v2, 3)]
     assert [x["prob_up"] for x in all_preds] == want, "each row scored by the model serving its batch"
     assert len(set(want[:4])) > 1, "probabilities depend on the features"
+    X = np.array([[i / 3 - 0.5, 0.1] for i in range(3)])
+    raw = store.load(v2)[0].raw_proba(X)
+    assert want[4:] == SHRUNK.apply(raw).tolist(), "v2 publishes its calibrated P(up), not the raw one"
+    assert want[4:] != raw.tolist()
     await redis.aclose()
 
 
@@ -134,7 +134,7 @@ async def test_tampered_artifact_is_refused(redis_url, tmp_path) -> None:
     store = FileModelStore(tmp_path)
     p = Predictor(redis, Settings(redis_url=redis_url, home=tmp_path), store)
     v1, sha1 = register(store, model(FS, 1), 1_000)
-    artifact = tmp_path / "models" / v1 / "model.joblib"
+    artifact = tmp_path / "models" / v1 / "booster.txt"
     artifact.write_bytes(artifact.read_bytes() + b"x")
     await p.on_promoted(
         ModelPromoted(request_id="r", version=v1, sha256=sha1, feature_set=FS, horizon=1, metrics=METRICS)
