@@ -20,6 +20,8 @@ def test_rows_are_pooled_sorted_and_labelled_from_the_future(make_walk):
         bars = (a, b)[data.symbol[i]]
         t = int(np.searchsorted(bars.ts, data.ts[i]))
         assert data.y[i] == float(bars.close[t + 3] > bars.close[t])
+        assert data.ret[i] == pytest.approx(np.log(bars.close[t + 3] / bars.close[t]))
+        assert data.y[i] == float(data.ret[i] > 0)
         rows = (rows_a, rows_b)[data.symbol[i]]
         np.testing.assert_array_equal(data.X[i], rows.values[rows.ts == data.ts[i]][0])
 
