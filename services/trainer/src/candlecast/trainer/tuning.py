@@ -1,0 +1,195 @@
+"""Optuna over purged walk-forward folds: seeded TPE, a median pruner, early stopping.
+
+Each fold's LightGBM Datasets are built once, with fixed binning, and reused by every trial.
+A trial reports its running mean validation log loss after each fold, so the pruner can stop
+it early. The holdout never reaches this module.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import lightgbm
+import numpy as np
+import optuna
+
+from candlecast.shared.core.arrays import F64, I64
+from candlecast.shared.core.card_sections import Folds, OptunaInfo
+from candlecast.trainer.folds import Fold, assert_purged
+from candlecast.trainer.space import DATASET_PARAMS, Params, base_params, imbalance_params, suggest
+from candlecast.trainer.tuning_report import FoldRun, fold_scores, optuna_info
+
+Progress = Callable[[int, int, float | None], None]
+MAX_ROUNDS = 2_000
+
+
+@dataclass(frozen=True, slots=True)
+class TrialPoint:
+    number: int
+    value: float | None
+    state: str
+
+
+@dataclass(frozen=True, slots=True)
+class TuneResult:
+    """Best parameters (complete, for `refit`), rounds, and the best trial's out-of-fold raw P(up)."""
+
+    params: Params
+    best_iteration: int
+    oof_raw: F64  # NaN on rows no fold validated
+    folds: Folds
+    optuna: OptunaInfo
+    history: list[TrialPoint]
+
+
+@dataclass(frozen=True, slots=True)
+class _FoldData:
+    fold: Fold
+    train: lightgbm.Dataset
+    valid: lightgbm.Dataset
+
+
+def build_fold_data(X: F64, y: F64, folds: Sequence[Fold], feature_names: Sequence[str]) -> list[_FoldData]:
+    """Binned Datasets for each fold, constructed now so trials only train."""
+    out = []
+    for fold in folds:
+        train = lightgbm.Dataset(
+            X[fold.train], label=y[fold.train], feature_name=list(feature_names), params=dict(DATASET_PARAMS)
+        ).construct()
+        valid = lightgbm.Dataset(
+            X[fold.valid], label=y[fold.valid], reference=train, params=dict(DATASET_PARAMS)
+        ).construct()
+        out.append(_FoldData(fold, train, valid))
+    return out
+
+
+def train_fold(
+    data: _FoldData, params: Params, early_stopping_rounds: int, max_rounds: int
+) -> lightgbm.Booster:
+    return lightgbm.train(
+        dict(params),
+        data.train,
+        num_boost_round=max_rounds,
+        valid_sets=[data.valid],
+        valid_names=["valid"],
+        callbacks=[lightgbm.early_stopping(early_stopping_rounds, first_metric_only=True, verbose=False)],
+    )
+
+
+def _objective(
+    fold_data: list[_FoldData], fixed: Params, early_stopping_rounds: int, max_rounds: int
+) -> Callable[[optuna.Trial], float]:
+    def objective(trial: optuna.Trial) -> float:
+        params = {**fixed, **suggest(trial)}
+        losses: list[float] = []
+        for k, data in enumerate(fold_data):
+            booster = train_fold(data, params, early_stopping_rounds, max_rounds)
+            losses.append(float(booster.best_score["valid"]["binary_logloss"]))
+            trial.set_user_attr(f"best_iteration_{k}", int(booster.best_iteration))
+            trial.report(float(np.mean(losses)), step=k)
+            if trial.should_prune():
+                raise optuna.TrialPruned
+        return float(np.mean(losses))
+
+    return objective
+
+
+def _progress_callback(
+    progress: Progress | None, trials: int
+) -> Callable[[optuna.Study, optuna.trial.FrozenTrial], None]:
+    def callback(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
+        if progress is None:
+            return
+        done = [t for t in study.get_trials(deepcopy=False) if t.state == optuna.trial.TrialState.COMPLETE]
+        best = min(t.value for t in done if t.value is not None) if done else None
+        progress(min(trial.number + 1, trials), trials, best)
+
+    return callback
+
+
+def tune(
+    X: F64,
+    y: F64,
+    folds: Sequence[Fold],
+    *,
+    ts: I64,
+    embargo_ms: int,
+    feature_names: Sequence[str],
+    trials: int = 200,
+    timeout_s: float | None = None,
+    seed: int = 0,
+    early_stopping_rounds: int = 100,
+    max_rounds: int = MAX_ROUNDS,
+    n_jobs: int = 2,
+    progress: Progress | None = None,
+    storage: optuna.storages.BaseStorage | None = None,
+    study_name: str | None = None,
+) -> TuneResult:
+    """Search the space on the folds; rerun the best trial to collect its out-of-fold predictions."""
+    assert_purged(ts, list(folds), embargo_ms)
+    started = time.monotonic()
+    tune_rows = np.unique(np.concatenate([f.train for f in folds]))
+    fixed = {**base_params(seed, n_jobs), **imbalance_params(float(np.mean(y[tune_rows])))}
+    fold_data = build_fold_data(X, y, folds, feature_names)
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(
+        storage=storage,
+        sampler=optuna.samplers.TPESampler(seed=seed),
+        pruner=optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=0),
+        study_name=study_name,
+        direction="minimize",
+        load_if_exists=storage is not None,
+    )
+    callbacks = [_progress_callback(progress, trials)]
+    if storage is not None:  # replicas share one budget of finished trials
+        states = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
+        callbacks.insert(0, optuna.study.MaxTrialsCallback(trials, states=states))
+    objective = _objective(fold_data, fixed, early_stopping_rounds, max_rounds)
+    study.optimize(objective, n_trials=trials, timeout=timeout_s, callbacks=callbacks)
+    params = {**fixed, **study.best_trial.params}
+    runs = [rerun_fold(X, data, params, early_stopping_rounds, max_rounds) for data in fold_data]
+    return _result(X, y, ts, params, runs, study, storage, started, seed, early_stopping_rounds)
+
+
+def rerun_fold(
+    X: F64, data: _FoldData, params: Params, early_stopping_rounds: int, max_rounds: int
+) -> FoldRun:
+    booster = train_fold(data, params, early_stopping_rounds, max_rounds)
+    p = booster.predict(X[data.fold.valid], num_iteration=booster.best_iteration)
+    return FoldRun(
+        fold=data.fold, best_iteration=int(booster.best_iteration), p=np.asarray(p, dtype=np.float64)
+    )
+
+
+def _result(
+    X: F64,
+    y: F64,
+    ts: I64,
+    params: Params,
+    runs: list[FoldRun],
+    study: optuna.Study,
+    storage: optuna.storages.BaseStorage | None,
+    started: float,
+    seed: int,
+    early_stopping_rounds: int,
+) -> TuneResult:
+    oof = np.full(X.shape[0], np.nan)
+    for run in runs:
+        oof[run.fold.valid] = run.p
+    history = [TrialPoint(t.number, t.value, t.state.name) for t in study.get_trials(deepcopy=False)]
+    return TuneResult(
+        params=params,
+        best_iteration=max(1, round(float(np.mean([r.best_iteration for r in runs])))),
+        oof_raw=oof,
+        folds=fold_scores(y, ts, runs),
+        optuna=optuna_info(study, storage, time.monotonic() - started, seed, early_stopping_rounds),
+        history=history,
+    )
+
+
+def refit(X: F64, y: F64, feature_names: Sequence[str], params: Params, rounds: int) -> lightgbm.Booster:
+    """The final booster on every given row (all rows before the holdout) with the tuned settings."""
+    data = lightgbm.Dataset(X, label=y, feature_name=list(feature_names), params=dict(DATASET_PARAMS))
+    return lightgbm.train(dict(params), data, num_boost_round=rounds)
