@@ -18,7 +18,7 @@ from candlecast.shared.core.model import UpModel
 from candlecast.shared.settings import Settings
 from candlecast.trainer.app import Trainer
 from candlecast.trainer.settings import TrainerSettings
-from tests.support.models import FS, FakeBooster, card_draft
+from tests.support.models import FS, card_draft, tiny_booster
 
 pytestmark = pytest.mark.redis
 
@@ -27,7 +27,7 @@ def save_models(store: FileModelStore, n: int) -> list[str]:
     versions = []
     for i in range(n):
         version = store.new_version(1_767_225_600_000 + i)
-        model = UpModel(FakeBooster(["f1"]), ("f1",), FS, 1, "5m")
+        model = UpModel(tiny_booster(["f1"]), ("f1",), FS, 1, "5m")
         store.save(version, model, card_draft(model, 1_767_225_600_000 + i))
         versions.append(version)
     return versions
