@@ -156,6 +156,16 @@ def test_versions_are_unique_and_sort_by_time(store):
     assert ordered[0].startswith("20261123T")
 
 
+def test_plots_written_in_the_version_folder_are_listed(store, tmp_path):
+    version = store.new_version(T0)
+    assert store.folder(version) == tmp_path / "models" / version
+    (store.folder(version) / "reliability.png").write_bytes(b"\x89PNG")
+    store.save(version, tiny_model(), draft())
+    assert store.plots(version) == [tmp_path / "models" / version / "reliability.png"]
+    with pytest.raises(ModelIntegrityError, match="refused"):
+        store.folder("../x")
+
+
 def test_unknown_version_is_a_key_error(store):
     with pytest.raises(KeyError):
         store.card("20990101T000000000Z-abcdef")

@@ -176,6 +176,10 @@ class FileModelStore:
         """The PNG plots saved beside a version's card."""
         return sorted(self._folder(version).glob("*.png"))
 
+    def folder(self, version: str) -> Path:
+        """A version's folder (from `new_version`): the trainer writes the card's plots here."""
+        return self._folder(version)
+
     def _folder(self, version: str) -> Path:
         """The version's folder; refuses names or symlinks that lead outside the models folder."""
         if not _VERSION_RE.match(version) or version in {".", ".."}:
