@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from candlecast.shared.core.card_sections import Backtest
 from candlecast.trainer.backtest import backtest, period_starts
 
 STEP = 60_000
@@ -11,7 +12,7 @@ def test_periods_never_overlap():
     np.testing.assert_array_equal(period_starts(ts, 3 * STEP), np.array([0, 3, 6, 9]) * STEP)
 
 
-def one_symbol(p, log_ret, hold=1):
+def one_symbol(p: list[float], log_ret: list[float], hold: int = 1) -> Backtest:
     n = len(p)
     return backtest(
         np.asarray(p, dtype=np.float64),

@@ -1,3 +1,5 @@
+from typing import Any
+
 import numpy as np
 import optuna
 import pytest
@@ -5,13 +7,13 @@ import pytest
 from candlecast.shared.core.scoring import roc_auc
 from candlecast.trainer.folds import Fold, LeakageError, walk_forward
 from candlecast.trainer.space import DATASET_PARAMS, imbalance_params, suggest
-from candlecast.trainer.tuning import refit, tune
+from candlecast.trainer.tuning import TuneResult, refit, tune
 
 STEP = 60_000
 NAMES = ("signal", "noise_a", "noise_b")
 
 
-def data(n: int, seed: int, strength: float):
+def data(n: int, seed: int, strength: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(n, 3))
     y = (strength * X[:, 0] + rng.normal(size=n) > 0).astype(np.float64)
@@ -19,7 +21,9 @@ def data(n: int, seed: int, strength: float):
     return X, y, ts
 
 
-def run(X, y, ts, trials=6, **kw):
+def run(
+    X: np.ndarray, y: np.ndarray, ts: np.ndarray, trials: int = 6, **kw: Any
+) -> tuple[TuneResult, list[Fold]]:
     folds = walk_forward(ts, 3, STEP, STEP)
     kw = {"early_stopping_rounds": 20, "max_rounds": 200, "n_jobs": 1, **kw}
     return tune(X, y, folds, ts=ts, embargo_ms=STEP, feature_names=NAMES, trials=trials, seed=3, **kw), folds

@@ -13,6 +13,8 @@ import numpy as np
 
 from candlecast.shared.core.arrays import I64, Index
 
+TUNE_ROWS = 60_000  # newest rows tuning uses: 200 trials of ~390k x 122 fit in 10 min on 2 cores
+
 
 class LeakageError(AssertionError):
     """A training row's label reaches into its validation block."""
@@ -31,7 +33,7 @@ def walk_forward(
     n_splits: int,
     embargo_ms: int,
     label_span_ms: int,
-    max_rows: int | None = None,
+    max_rows: int | None = TUNE_ROWS,
 ) -> list[Fold]:
     """Expanding folds in time order; with `max_rows`, only the newest rows take part."""
     if n_splits < 1:
