@@ -26,29 +26,66 @@ async def stream(redis: Redis, key: str) -> list[dict]:
     return [json.loads(f[b"__data__"]) for _, f in await redis.xrange(key)]
 
 
+def settings(redis_url: str, tmp_path, symbols: list[str]) -> TrainerSettings:
+    return TrainerSettings(
+        redis_url=redis_url, home=tmp_path, feature_set="seed", symbols=symbols, train_threads=1, n_splits=3
+    )
+
+
 async def test_retrain_promotes_then_rollback_restores(redis_url, tmp_path) -> None:
-    for bars in synthetic_bars(["AAA", "BBB"], "5m", 1_735_689_600_000, 1_500, seed=4):
+    for bars in synthetic_bars(["AAA", "BBB"], "5m", 1_735_689_600_000, 1_500, seed=4, signal=0.8):
         BarStore(tmp_path).append(bars)
     redis = Redis.from_url(redis_url)
-    trainer = Trainer(
-        redis, TrainerSettings(redis_url=redis_url, home=tmp_path, feature_set="seed", symbols=["AAA", "BBB"])
+    trainer = Trainer(redis, settings(redis_url, tmp_path, ["AAA", "BBB"]))
+    await trainer.handle(
+        [entry(1, RetrainModel(request_id="a", horizon=2, trials=2).model_dump_json().encode())]
     )
-    await trainer.handle([entry(1, RetrainModel(request_id="a", horizon=2).model_dump_json().encode())])
-    await trainer.handle([entry(2, RetrainModel(request_id="b", horizon=2).model_dump_json().encode())])
+    same = RetrainModel(request_id="b", horizon=2, trials=2, force=True)  # same data: no gain on the champion
+    await trainer.handle([entry(2, same.model_dump_json().encode())])
     first, second = await stream(redis, trainer.keys.models)
     assert (first["request_id"], second["request_id"]) == ("a", "b")
     assert first["horizon"] == 2
     assert first["feature_set"]["name"] == "seed"
     store = FileModelStore(tmp_path)
     assert store.champion() == second["version"]
-    stages = [e["stage"] for e in await stream(redis, trainer.keys.events) if e["request_id"] == "a"]
-    assert stages == ["dataset", "fit", "evaluate", "promote"]
+    gate_a, gate_b = store.card(first["version"]).gate, store.card(second["version"]).gate
+    assert (gate_a.decision, gate_a.champion_version) == ("promoted", None)
+    assert (gate_b.decision, gate_b.champion_version) == ("forced", first["version"])
+    assert gate_b.rows > 0
+    assert "champion" in gate_b.reason
+    events = [e for e in await stream(redis, trainer.keys.events) if e["request_id"] == "a"]
+    assert [e["stage"] for e in events if e.get("trial") is None] == [
+        "dataset",
+        "tune",
+        "evaluate",
+        "gate",
+        "promote",
+    ]
+    assert [(e["trial"], e["trials"]) for e in events if e.get("trial")] == [(1, 2), (2, 2)]
+    assert first["metrics"]["log_loss"] < first["metrics"]["baseline_log_loss"]
 
     await trainer.handle(
         [entry(3, RollbackModel(request_id="c", version=first["version"]).model_dump_json().encode())]
     )
     assert store.champion() == first["version"]
     assert (await stream(redis, trainer.keys.models))[-1]["version"] == first["version"]
+    await redis.aclose()
+
+
+async def test_a_random_walk_is_rejected_and_the_card_kept(redis_url, tmp_path) -> None:
+    for bars in synthetic_bars(["AAA", "BBB"], "5m", 1_735_689_600_000, 1_500, seed=4):
+        BarStore(tmp_path).append(bars)
+    redis = Redis.from_url(redis_url)
+    trainer = Trainer(redis, settings(redis_url, tmp_path, ["AAA", "BBB"]))
+    await trainer.handle([entry(1, RetrainModel(request_id="rw", trials=2).model_dump_json().encode())])
+    events = await stream(redis, trainer.keys.events)
+    (rejected,) = [e for e in events if e["event"] == "model_rejected"]
+    assert "does not beat the base rate" in rejected["reason"]
+    store = FileModelStore(tmp_path)
+    assert store.champion() is None
+    card = store.card(rejected["version"])
+    assert card.gate.decision == "rejected"
+    assert [p.name for p in store.plots(rejected["version"])] == sorted(card.plots)
     await redis.aclose()
 
 
@@ -77,10 +114,8 @@ async def test_redelivered_retrain_republishes_instead_of_training_again(redis_u
     for bars in synthetic_bars(["AAA"], "5m", 1_735_689_600_000, 1_200, seed=5):
         BarStore(tmp_path).append(bars)
     redis = Redis.from_url(redis_url)
-    trainer = Trainer(
-        redis, TrainerSettings(redis_url=redis_url, home=tmp_path, feature_set="seed", symbols=["AAA"])
-    )
-    command = RetrainModel(request_id="once").model_dump_json().encode()
+    trainer = Trainer(redis, settings(redis_url, tmp_path, ["AAA"]))
+    command = RetrainModel(request_id="once", trials=1, force=True).model_dump_json().encode()
     await trainer.handle([entry(1, command)])
     await trainer.handle([entry(1, command)])  # as if the ack had been lost in a crash
     first, again = await stream(redis, trainer.keys.models)

@@ -89,11 +89,13 @@ async def test_a_retrain_waits_its_turn_then_trains_on_the_configured_symbols(re
     for bars in synthetic_bars(["AAA", "BBB", "JUNK"], "5m", 1_735_689_600_000, 1_200, seed=4):
         BarStore(tmp_path).append(bars)
     redis = Redis.from_url(redis_url)
-    settings = TrainerSettings(redis_url=redis_url, home=tmp_path, feature_set="seed", symbols=["AAA", "BBB"])
+    settings = TrainerSettings(
+        redis_url=redis_url, home=tmp_path, feature_set="seed", symbols=["AAA", "BBB"], train_threads=1
+    )
     trainer = Trainer(redis, settings)
     trainer.lock.poll_s = 0.05
     await redis.set(settings.keys.training_lock, "elsewhere/1")  # another replica is training
-    command = RetrainModel(request_id="q", trials=1).model_dump_json().encode()
+    command = RetrainModel(request_id="q", trials=1, force=True).model_dump_json().encode()
     handling = asyncio.create_task(trainer.handle([Entry("1-0", command)]))
     while not await redis.xlen(settings.keys.events):
         await asyncio.sleep(0.05)
@@ -105,7 +107,7 @@ async def test_a_retrain_waits_its_turn_then_trains_on_the_configured_symbols(re
     await asyncio.wait_for(handling, 120)
     (promoted,) = await stream(redis, settings.keys.models)
     assert promoted["request_id"] == "q"
-    assert FileModelStore(tmp_path).card(promoted["version"]).symbols == ("AAA", "BBB")
+    assert FileModelStore(tmp_path).card(promoted["version"]).train.symbols == ("AAA", "BBB")
     assert await redis.get(settings.keys.training_lock) is None, "released after training"
     await redis.aclose()
 

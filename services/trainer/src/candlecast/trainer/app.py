@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from time import perf_counter
 
 from pydantic import TypeAdapter
 from redis.asyncio import Redis
@@ -113,13 +114,34 @@ class Trainer:
     def _retrain(
         self, command: RetrainModel, loop: asyncio.AbstractEventLoop
     ) -> ModelPromoted | ModelRejected:
-        def progress(stage: str, detail: str) -> None:
-            log.info("[%s] %s: %s", command.request_id[:8], stage, detail)
-            event = TrainingProgress(request_id=command.request_id, stage=stage, detail=detail)
-            coro = publish(self.redis, self.keys.events, event, self.settings.maxlen)
-            asyncio.run_coroutine_threadsafe(coro, loop).result(timeout=10)
+        report = EventReport(self, command.request_id, loop)
+        config = self.settings.train_config()
+        fs = self.feature_set
+        return retrain(command, self.bars, self.models, fs, config, report, now_ms, perf_counter)
 
-        return retrain(command, self.bars, self.models, self.feature_set, progress, now_ms)
+    def publish_from_thread(self, event: TrainingProgress, loop: asyncio.AbstractEventLoop) -> None:
+        coro = publish(self.redis, self.keys.events, event, self.settings.maxlen)
+        asyncio.run_coroutine_threadsafe(coro, loop).result(timeout=10)
+
+
+class EventReport:
+    """A run's stages and tuning trials as TrainingProgress events (from the worker thread)."""
+
+    def __init__(self, trainer: Trainer, request_id: str, loop: asyncio.AbstractEventLoop) -> None:
+        self.trainer, self.request_id, self.loop = trainer, request_id, loop
+
+    def stage(self, stage: str, detail: str) -> None:
+        log.info("[%s] %s: %s", self.request_id[:8], stage, detail)
+        event = TrainingProgress(request_id=self.request_id, stage=stage, detail=detail)
+        self.trainer.publish_from_thread(event, self.loop)
+
+    def trial(self, trial: int, trials: int, best_value: float | None) -> None:
+        best = "none yet" if best_value is None else f"{best_value:.5f}"
+        event = TrainingProgress(
+            request_id=self.request_id, stage="tune", detail=f"trial {trial}/{trials}, best log loss {best}",
+            trial=trial, trials=trials, best_value=best_value,
+        )  # fmt: skip
+        self.trainer.publish_from_thread(event, self.loop)
 
 
 async def main(settings: TrainerSettings) -> None:

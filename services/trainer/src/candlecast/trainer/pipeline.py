@@ -1,84 +1,91 @@
-"""One training run as a pure function: dataset, split, fit, score; then the promotion call.
+"""One training run as a pure function of the bars: split, tune, refit, calibrate, predict the holdout.
 
-Tuning (Optuna over purged walk-forward folds of the training part) will replace
-`fixed_params` with tuned parameters; the final holdout stays untouched by it.
+The newest `holdout_fraction` of timestamps is the final holdout. Tuning (purged walk-forward
+folds), the final fit and the calibrator see only rows whose labels end before it (embargo >=
+the label span). `card.py` turns the result into a model card; `challenge.py` gates it.
 """
 
 from __future__ import annotations
 
-import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
+import numpy as np
+
+from candlecast.shared.core.arrays import F64, Index
+from candlecast.shared.core.bars import Bars
+from candlecast.shared.core.features import FeatureSet
 from candlecast.shared.core.model import UpModel
-from candlecast.shared.core.scoring import score
-from candlecast.trainer.dataset import build_dataset
-from candlecast.trainer.fit import fit, fixed_params
+from candlecast.trainer.calibrate import fit_calibrator
+from candlecast.trainer.config import TrainConfig
+from candlecast.trainer.dataset import Dataset, build_dataset
+from candlecast.trainer.folds import walk_forward
 from candlecast.trainer.split import label_span_ms, time_split
-
-if TYPE_CHECKING:
-    from collections.abc import Sequence
-
-    from candlecast.shared.core.bars import Bars
-    from candlecast.shared.core.cards import ModelCard, ParamValue
-    from candlecast.shared.core.features import FeatureSet
-    from candlecast.shared.core.messages import ModelMetrics
+from candlecast.trainer.tuning import Progress, TuneResult, refit, tune
 
 
 @dataclass(frozen=True, slots=True)
-class Candidate:
-    """A fitted model, its holdout scores and what it was trained on."""
+class Trained:
+    """A fitted, calibrated model and everything its card and gate need."""
 
+    data: Dataset
+    pre: Index  # rows before the holdout and its embargo: tuning, final fit, calibration
+    holdout: Index  # the newest rows, never seen by any of them
+    label_span_ms: int
+    embargo_ms: int
     model: UpModel
-    metrics: ModelMetrics
-    params: dict[str, ParamValue]
-    symbols: tuple[str, ...]
-    train_start_ts: int
-    train_end_ts: int
-    holdout_start_ts: int
-    holdout_end_ts: int
+    tuned: TuneResult
+    base_rate: float  # share of up labels in `pre`
+    calibrated_rows: int  # out-of-fold rows the calibrator was fitted on
+    p_raw: F64  # booster P(up) on the holdout
+    p: F64  # calibrated P(up) on the holdout (what the predictor would publish)
+
+    @property
+    def holdout_start_ts(self) -> int:
+        return int(self.data.ts[self.holdout].min())
+
+    @property
+    def y_holdout(self) -> F64:
+        return self.data.y[self.holdout]
 
 
-def train_candidate(
+def train(
     series: Sequence[Bars],
     feature_set: FeatureSet,
     horizon: int,
     timeframe: str,
-    seed: int,
-    holdout_fraction: float = 0.2,
-) -> Candidate:
-    """Fit on the older rows, score on the newest ones against the base-rate baseline."""
+    config: TrainConfig,
+    progress: Progress | None = None,
+) -> Trained:
+    """Tune on walk-forward folds before the holdout, refit there, calibrate on out-of-fold rows."""
     wrong = [b.symbol for b in series if b.timeframe != timeframe]
     if wrong:
         raise ValueError(f"series not in timeframe {timeframe}: {wrong}")
     data = build_dataset(series, feature_set, horizon)
     span = label_span_ms(horizon, timeframe)
-    split = time_split(data.ts, holdout_fraction, embargo_ms=span, label_span=span)
-    params = fixed_params(seed)
-    booster = fit(data.X[split.train], data.y[split.train], data.feature_names, params)
-    model = UpModel(booster, data.feature_names, feature_set.id, horizon, timeframe)
-    p = model.predict_proba(data.X[split.holdout])
-    return Candidate(
+    split = time_split(data.ts, config.holdout_fraction, embargo_ms=span, label_span=span)
+    X, y, ts = data.X[split.train], data.y[split.train], data.ts[split.train]
+    folds = walk_forward(ts, config.n_splits, span, span, max_rows=config.tune_rows)
+    tuned = tune(
+        X, y, folds, ts=ts, embargo_ms=span, feature_names=data.feature_names, trials=config.trials,
+        timeout_s=config.timeout_s, seed=config.seed, early_stopping_rounds=config.early_stopping_rounds,
+        n_jobs=config.n_jobs, progress=progress,
+    )  # fmt: skip
+    base_rate = float(np.mean(y))
+    calibrator = fit_calibrator(tuned.oof_raw, y, config.calibration, base_rate)
+    booster = refit(X, y, data.feature_names, tuned.params, tuned.best_iteration)
+    model = UpModel(booster, data.feature_names, feature_set.id, horizon, timeframe, calibrator)
+    p_raw = model.raw_proba(data.X[split.holdout])
+    return Trained(
+        data=data,
+        pre=split.train,
+        holdout=split.holdout,
+        label_span_ms=span,
+        embargo_ms=span,
         model=model,
-        metrics=score(data.y[split.holdout], p, data.y[split.train]),
-        params=params,
-        symbols=data.symbols,
-        train_start_ts=int(data.ts[split.train].min()),
-        train_end_ts=int(data.ts[split.train].max()),
-        holdout_start_ts=split.cutoff_ts,
-        holdout_end_ts=int(data.ts[split.holdout].max()),
+        tuned=tuned,
+        base_rate=base_rate,
+        calibrated_rows=int(np.isfinite(tuned.oof_raw).sum()),
+        p_raw=p_raw,
+        p=calibrator.apply(p_raw),
     )
-
-
-def should_promote(candidate: Candidate, champion_card: ModelCard | None) -> tuple[bool, str]:
-    """(promote?, why). Only broken candidates are refused for now.
-
-    The real gate, champion and challenger scored on the same newest holdout, comes with the
-    tuned trainer (ROADMAP); scores on different holdouts are not comparable.
-    """
-    m = candidate.metrics
-    scores = (m.log_loss, m.brier, m.auc, m.ece, m.baseline_log_loss, m.baseline_brier)
-    if m.n_holdout == 0 or not all(math.isfinite(s) for s in scores):
-        return False, f"invalid holdout scores: {m.model_dump_json()}"
-    replaces = "no champion yet" if champion_card is None else f"replaces {champion_card.version}"
-    return True, f"no gate yet ({replaces}): the shared-holdout gate comes with the tuned trainer"

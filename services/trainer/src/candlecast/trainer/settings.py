@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from pydantic import Field, field_validator
 
+from candlecast.shared.core.calibration import CalibrationMethod
 from candlecast.shared.core.cron import parse_cron
 from candlecast.shared.core.features import DEFAULT
 from candlecast.shared.core.messages import Symbol
 from candlecast.shared.settings import Settings
+from candlecast.trainer.config import TrainConfig
+from candlecast.trainer.gate import DEFAULT_MARGIN
 
 
 class TrainerSettings(Settings):
@@ -23,6 +26,28 @@ class TrainerSettings(Settings):
     lock_ttl_s: float = Field(
         default=60.0, ge=3.0, description="Training lock lifetime; renewed every third of it while training"
     )
+
+    holdout_fraction: float = Field(default=0.2, gt=0.0, lt=1.0, description="Newest share of rows held out")
+    n_splits: int = Field(default=4, ge=1, le=20, description="Walk-forward tuning folds")
+    tune_timeout_s: float | None = Field(default=None, gt=0, description="Tuning time limit, seconds")
+    calibration: CalibrationMethod = Field(default="isotonic", description="isotonic or sigmoid")
+    fee_bps: float = Field(default=5.0, ge=0.0, description="Backtest fee per unit of position change, bps")
+    gate_margin: float = Field(
+        default=DEFAULT_MARGIN, ge=0.0, description="Log loss gain over base rate and champion"
+    )
+    train_threads: int = Field(default=2, ge=1, description="LightGBM threads")
+
+    def train_config(self) -> TrainConfig:
+        """The run's knobs (the command adds its trials)."""
+        return TrainConfig(
+            timeout_s=self.tune_timeout_s,
+            holdout_fraction=self.holdout_fraction,
+            n_splits=self.n_splits,
+            calibration=self.calibration,
+            fee_bps=self.fee_bps,
+            gate_margin=self.gate_margin,
+            n_jobs=self.train_threads,
+        )
 
     @field_validator("retrain_cron")
     @classmethod

@@ -1,0 +1,87 @@
+"""`candlecast train --data FILE | --snapshot DIR`: the trainer's pipeline without Redis.
+
+Added to the `candlecast` CLI through the trainer's `candlecast.commands` entry point.
+Writes `OUT/{version}/` (card.json, model files, plots) and prints the holdout summary.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from candlecast.shared.adapters.barfile import read_bar_file
+from candlecast.shared.adapters.snapshots import SnapshotError, read_snapshot
+from candlecast.shared.core.bars import Bars
+from candlecast.shared.core.cards import ModelCard
+from candlecast.shared.core.features import get_feature_set
+from candlecast.shared.core.messages import MAX_HORIZON, MAX_TRIALS
+from candlecast.trainer.card import Source
+from candlecast.trainer.offline import train_offline
+from candlecast.trainer.settings import TrainerSettings
+
+
+def read_series(data: Path | None, snapshot: Path | None, timeframe: str | None) -> tuple[list[Bars], Source]:
+    if (data is None) == (snapshot is None):
+        raise typer.BadParameter("give exactly one of --data FILE or --snapshot DIR")
+    if snapshot is not None:
+        try:
+            manifest, series = read_snapshot(snapshot)
+        except SnapshotError as exc:
+            raise typer.BadParameter(str(exc)) from None
+        return series, Source("snapshot", manifest.id)
+    assert data is not None
+    return read_bar_file(data, timeframe or TrainerSettings().timeframe), Source("file")
+
+
+def one_timeframe(series: list[Bars], timeframe: str | None) -> tuple[list[Bars], str]:
+    found = sorted({s.timeframe for s in series})
+    if timeframe is None and len(found) != 1:
+        raise typer.BadParameter(f"the bars hold timeframes {found}: choose one with --timeframe")
+    chosen = timeframe or found[0]
+    kept = [s for s in series if s.timeframe == chosen and len(s)]
+    if not kept:
+        raise typer.BadParameter(f"no {chosen} bars (found {found})")
+    return kept, chosen
+
+
+def summary(card: ModelCard, folder: Path) -> str:
+    m, base, cal, gate = card.metrics, card.baselines.base_rate, card.calibration, card.gate
+    auc = "n/a" if m.auc_roc is None else f"{m.auc_roc:.4f}"
+    return "\n".join(
+        [
+            f"wrote {folder}: card.json, {len(card.plots)} plots ({', '.join(card.plots)})",
+            f"holdout rows {m.rows}: AUC {auc}, log loss {m.log_loss:.6f}",
+            f"base rate log loss {base.log_loss:.6f} (skill {base.log_loss_skill:+.5f})",
+            f"ECE before {cal.ece_before:.4f} -> after {cal.ece_after:.4f} ({cal.method})",
+            f"gate vs base rate: {gate.decision}: {gate.reason}",
+        ]
+    )
+
+
+def train_command(
+    data: Annotated[Path | None, typer.Option(help="Parquet/CSV bar file")] = None,
+    snapshot: Annotated[Path | None, typer.Option(help="snapshot directory")] = None,
+    timeframe: Annotated[str | None, typer.Option(help="timeframe to train on")] = None,
+    trials: Annotated[int, typer.Option(min=1, max=MAX_TRIALS, help="Optuna trials")] = 200,
+    horizon: Annotated[int, typer.Option(min=1, max=MAX_HORIZON, help="label horizon in bars")] = 1,
+    out: Annotated[Path, typer.Option(help="folder for {version}/card.json and plots")] = Path("models"),
+) -> None:
+    """Train, calibrate and gate a model offline (no Redis); write its card and plots."""
+    series, source = read_series(data, snapshot, timeframe)
+    series, chosen = one_timeframe(series, timeframe)
+    settings = TrainerSettings()
+    config = replace(settings.train_config(), trials=trials)
+    card, folder = train_offline(
+        series, horizon=horizon, timeframe=chosen, out=out, config=config, source=source,
+        feature_set=get_feature_set(settings.feature_set),
+        progress=lambda trial, n, best: typer.echo(f"\rtrial {trial}/{n}, best {best}", nl=False),
+    )  # fmt: skip
+    typer.echo("")
+    typer.echo(summary(card, folder))
+
+
+def add_train(app: typer.Typer) -> None:
+    app.command("train")(train_command)
