@@ -19,9 +19,10 @@ from candlecast.shared.adapters.clock import now_ms
 from candlecast.shared.adapters.file_registry import FileModelStore
 from candlecast.shared.core.bars import Bars
 from candlecast.shared.core.features import DEFAULT
-from candlecast.shared.core.messages import RetrainModel
-from candlecast.trainer.job import draft_card
-from candlecast.trainer.pipeline import train_candidate
+from candlecast.trainer.card import Source
+from candlecast.trainer.config import TrainConfig
+from candlecast.trainer.evaluate import Context, finish
+from candlecast.trainer.pipeline import train
 from tests.support.fleet import Fleet
 
 START = 1_700_000_000_000 // 300_000 * 300_000
@@ -40,13 +41,15 @@ def market(symbols: int, bars: int, seed: int = 5) -> list[Bars]:
 
 
 def champion(home: Path, train_bars: int = 3_000) -> str:
-    """Train and promote a model on a separate synthetic history."""
+    """Train and promote (forced: a random walk has no edge) a model on a separate synthetic history."""
     series = market(2, train_bars, seed=99)
     store = FileModelStore(home)
-    command = RetrainModel()
-    candidate = train_candidate(series, DEFAULT, 1, "5m", seed=0)
+    config = TrainConfig(trials=2, n_jobs=1, latency_samples=50)
+    trained = train(series, DEFAULT, 1, "5m", config)
     version = store.new_version(now_ms())
-    store.save(version, candidate.model, draft_card(candidate, command, ("SYM00", "SYM01"), now_ms()))
+    context = Context(Source("file"), now_ms(), force=True, notes=("bench champion",))
+    draft = finish(trained, series, config, None, context, store.folder(version), time.perf_counter)
+    store.save(version, trained.model, draft)
     store.promote(version)
     BarStore(home)  # the folder exists for the services
     return version
