@@ -78,7 +78,9 @@ def test_bars_to_promoted_predictions_and_hot_reload(stack, tmp_path: Path) -> N
     wait_for(lambda: client.xlen("candlecast:features") >= rows_expected, 120, fleet, "feature rows")
     assert client.xlen(keys_pred) == 0, "no champion yet: nothing may be predicted"
 
-    first = cli(env, "retrain", "--horizon", "3", "--follow", timeout=300)
+    # a random walk: the gate rightly rejects it, so the plumbing under test is reached with --force
+    retrain = ("retrain", "--horizon", "3", "--trials", "2", "--force", "--follow")
+    first = cli(env, *retrain, timeout=300)
     assert first.returncode == 0, first.stdout + first.stderr
     v1 = first.stdout.split("promoted ")[1].split()[0]
 
@@ -93,7 +95,7 @@ def test_bars_to_promoted_predictions_and_hot_reload(stack, tmp_path: Path) -> N
         own = entries(client, f"candlecast:predictions:{symbol}")
         assert [p["ts"] for p in own] == [p["ts"] for p in preds if p["symbol"] == symbol]
 
-    second = cli(env, "retrain", "--horizon", "3", "--follow", timeout=300)
+    second = cli(env, *retrain, timeout=300)
     assert second.returncode == 0, second.stdout + second.stderr
     v2 = second.stdout.split("promoted ")[1].split()[0]
     assert v2 != v1
