@@ -42,7 +42,7 @@ def test_tuning_finds_a_signal_and_reports_the_best_trial():
     assert result.optuna.trials == 6
     assert result.optuna.completed + result.optuna.pruned == 6
     assert result.folds.n_splits == 3
-    assert result.folds.log_loss.mean == pytest.approx(result.optuna.best_value, abs=1e-9)
+    assert result.folds.log_loss.mean == pytest.approx(result.optuna.best_value, abs=0.01)
     assert result.folds.log_loss_skill.mean > 0.05
     assert result.best_iteration == round(np.mean([f.best_iteration for f in result.folds.folds]))
     assert [p.number for p in result.history] == list(range(6))

@@ -127,7 +127,7 @@ def tune(
     storage: optuna.storages.BaseStorage | None = None,
     study_name: str | None = None,
 ) -> TuneResult:
-    """Search the space on the folds; rerun the best trial to collect its out-of-fold predictions."""
+    """Search the space on the folds; rerun the best trial with fixed rounds for out-of-fold predictions."""
     assert_purged(ts, list(folds), embargo_ms)
     started = time.monotonic()
     tune_rows = np.unique(np.concatenate([f.train for f in folds]))
@@ -148,19 +148,23 @@ def tune(
         callbacks.insert(0, optuna.study.MaxTrialsCallback(trials, states=states))
     objective = _objective(fold_data, fixed, early_stopping_rounds, max_rounds)
     study.optimize(objective, n_trials=trials, timeout=timeout_s, callbacks=callbacks)
-    params = {**fixed, **study.best_trial.params}
-    runs = [rerun_fold(X, data, params, early_stopping_rounds, max_rounds) for data in fold_data]
-    return _result(X, y, ts, params, runs, study, storage, started, seed, early_stopping_rounds)
+    best = study.best_trial
+    stops = [int(best.user_attrs[f"best_iteration_{k}"]) for k in range(len(fold_data))]
+    rounds = max(1, round(float(np.mean(stops))))
+    params = {**fixed, **best.params}
+    runs = [rerun_fold(X, data, params, rounds, stop) for data, stop in zip(fold_data, stops, strict=True)]
+    return _result(X, y, ts, params, rounds, runs, study, storage, started, seed, early_stopping_rounds)
 
 
-def rerun_fold(
-    X: F64, data: _FoldData, params: Params, early_stopping_rounds: int, max_rounds: int
-) -> FoldRun:
-    booster = train_fold(data, params, early_stopping_rounds, max_rounds)
-    p = booster.predict(X[data.fold.valid], num_iteration=booster.best_iteration)
-    return FoldRun(
-        fold=data.fold, best_iteration=int(booster.best_iteration), p=np.asarray(p, dtype=np.float64)
-    )
+def rerun_fold(X: F64, data: _FoldData, params: Params, rounds: int, stopped_at: int) -> FoldRun:
+    """The final fit's recipe on one fold: fixed `rounds`, no early stopping on the rows it predicts.
+
+    Early stopping picked its round on these very rows; fixed rounds keep the out-of-fold
+    predictions that calibration sees as honest as the refit on all rows.
+    """
+    booster = lightgbm.train(dict(params), data.train, num_boost_round=rounds)
+    p = np.asarray(booster.predict(X[data.fold.valid]), dtype=np.float64)
+    return FoldRun(fold=data.fold, best_iteration=stopped_at, p=p)
 
 
 def _result(
@@ -168,6 +172,7 @@ def _result(
     y: F64,
     ts: I64,
     params: Params,
+    rounds: int,
     runs: list[FoldRun],
     study: optuna.Study,
     storage: optuna.storages.BaseStorage | None,
@@ -181,7 +186,7 @@ def _result(
     history = [TrialPoint(t.number, t.value, t.state.name) for t in study.get_trials(deepcopy=False)]
     return TuneResult(
         params=params,
-        best_iteration=max(1, round(float(np.mean([r.best_iteration for r in runs])))),
+        best_iteration=rounds,
         oof_raw=oof,
         folds=fold_scores(y, ts, runs),
         optuna=optuna_info(study, storage, time.monotonic() - started, seed, early_stopping_rounds),

@@ -15,7 +15,7 @@ from candlecast.trainer.folds import Fold
 
 @dataclass(frozen=True, slots=True)
 class FoldRun:
-    """The best parameters rerun on one fold: its best iteration and validation P(up)."""
+    """The best parameters rerun on one fold: where early stopping stopped, and validation P(up)."""
 
     fold: Fold
     best_iteration: int
