@@ -10,7 +10,9 @@ from redis.asyncio import Redis
 from candlecast.ingest.synthetic import synthetic_bars
 from candlecast.shared.adapters.barstore import BarStore
 from candlecast.shared.adapters.file_registry import FileModelStore
+from candlecast.shared.adapters.snapshots import write_snapshot
 from candlecast.shared.core.entries import Entry
+from candlecast.shared.core.features import SEED
 from candlecast.shared.core.messages import RetrainModel, RollbackModel
 from candlecast.trainer.app import Trainer
 from candlecast.trainer.settings import TrainerSettings
@@ -121,4 +123,26 @@ async def test_redelivered_retrain_republishes_instead_of_training_again(redis_u
     first, again = await stream(redis, trainer.keys.models)
     assert again["version"] == first["version"]
     assert len(FileModelStore(tmp_path).list()) == 1, "no second model for the same request"
+    await redis.aclose()
+
+
+async def test_a_snapshot_retrain_records_its_id_and_a_tampered_one_fails(redis_url, tmp_path) -> None:
+    series = synthetic_bars(["AAA"], "5m", 1_735_689_600_000, 1_200, seed=5)
+    folder, manifest = write_snapshot(tmp_path / "snaps", series, "store", SEED.id, (0, 1), now_ms=1)
+    redis = Redis.from_url(redis_url)
+    trainer = Trainer(redis, settings(redis_url, tmp_path, ["ZZZ"]))
+    command = RetrainModel(request_id="s", snapshot=str(folder), trials=1, force=True)
+    await trainer.handle([entry(1, command.model_dump_json().encode())])
+    (promoted,) = await stream(redis, trainer.keys.models)
+    train = FileModelStore(tmp_path).card(promoted["version"]).train
+    assert (train.source, train.snapshot_id, train.symbols) == ("snapshot", manifest.id, ("AAA",))
+
+    (folder / manifest.files[0].path).write_bytes(b"tampered")
+    again = RetrainModel(request_id="t", snapshot=str(folder), trials=1)
+    await trainer.handle([entry(2, again.model_dump_json().encode())])
+    events = await stream(redis, trainer.keys.events)
+    failed = {e["request_id"]: e["error"] for e in events if e["event"] == "training_failed"}
+    assert manifest.files[0].path in failed["t"]
+    assert "sha256" in failed["t"]
+    assert FileModelStore(tmp_path).champion() == promoted["version"], "the champion is untouched"
     await redis.aclose()
