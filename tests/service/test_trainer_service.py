@@ -35,7 +35,7 @@ def settings(redis_url: str, tmp_path, symbols: list[str]) -> TrainerSettings:
 
 
 async def test_retrain_promotes_then_rollback_restores(redis_url, tmp_path) -> None:
-    for bars in synthetic_bars(["AAA", "BBB"], "5m", 1_735_689_600_000, 1_500, seed=4, signal=0.8):
+    for bars in synthetic_bars(["AAA", "BBB"], "5m", 1_735_689_600_000, 3_000, seed=4, signal=0.8):
         BarStore(tmp_path).append(bars)
     redis = Redis.from_url(redis_url)
     trainer = Trainer(redis, settings(redis_url, tmp_path, ["AAA", "BBB"]))
