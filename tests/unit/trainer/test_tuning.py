@@ -33,9 +33,9 @@ def test_tuning_finds_a_signal_and_reports_the_best_trial():
     X, y, ts = data(6_000, 1, strength=0.8)
     seen = []
     result, folds = run(X, y, ts, progress=lambda i, n, best: seen.append((i, n, best)))
-    valid = np.concatenate([f.valid for f in folds])
+    valid = folds[-1].valid  # the unseen fold only: no trial was scored on it
     assert np.isfinite(result.oof_raw[valid]).all()
-    assert np.isnan(np.delete(result.oof_raw, valid)).all()  # never predicted on a training-only row
+    assert np.isnan(np.delete(result.oof_raw, valid)).all()
     assert roc_auc(y[valid], result.oof_raw[valid]) > 0.65
     assert [s[:2] for s in seen] == [(i, 6) for i in range(1, 7)]
     assert seen[-1][2] == pytest.approx(result.optuna.best_value)
@@ -44,7 +44,9 @@ def test_tuning_finds_a_signal_and_reports_the_best_trial():
     assert result.folds.n_splits == 3
     assert result.folds.log_loss.mean == pytest.approx(result.optuna.best_value, abs=0.01)
     assert result.folds.log_loss_skill.mean > 0.05
-    assert result.best_iteration == round(np.mean([f.best_iteration for f in result.folds.folds]))
+    stops = [f.best_iteration for f in result.folds.folds]
+    assert result.best_iteration == round(np.mean(stops[:2]))  # the tuned folds' early stops
+    assert stops[2] == result.best_iteration  # the unseen fold ran the refit's fixed rounds
     assert [p.number for p in result.history] == list(range(6))
     assert set(suggest(optuna.trial.FixedTrial(result.params))) <= set(result.params)
     booster = refit(X, y, NAMES, result.params, result.best_iteration)
@@ -73,6 +75,15 @@ def test_shared_storage_runs_one_budget_of_trials():
     second, _ = run(X, y, ts, trials=5, storage=storage, study_name="s")
     assert second.optuna.trials == 5  # continued the first replica's study up to the shared budget
     assert second.optuna.storage == "InMemoryStorage"
+    scored = {key for t in storage.get_all_trials(0) for key in t.user_attrs}
+    assert scored == {"best_iteration_0", "best_iteration_1"}  # fold 2 of 3 stayed unseen
+
+
+def test_at_least_one_fold_is_tuned_on():
+    X, y, ts = data(1_000, 7, strength=0.5)
+    folds = walk_forward(ts, 2, STEP, STEP)
+    with pytest.raises(ValueError, match="unseen_folds"):
+        tune(X, y, folds, ts=ts, embargo_ms=STEP, feature_names=NAMES, trials=1, unseen_folds=2)
 
 
 def test_leaky_folds_are_refused():

@@ -22,6 +22,7 @@ from candlecast.trainer.space import DATASET_PARAMS, Params, base_params, imbala
 from candlecast.trainer.tuning_report import FoldRun, fold_scores, optuna_info
 
 Progress = Callable[[int, int, float | None], None]
+UNSEEN_FOLDS = 1  # the newest fold: scored by no trial, its predictions fit the calibrator
 MAX_ROUNDS = 1_000  # per fold; early stopping usually ends far sooner
 
 
@@ -34,11 +35,15 @@ class TrialPoint:
 
 @dataclass(frozen=True, slots=True)
 class TuneResult:
-    """Best parameters (complete, for `refit`), rounds, and the best trial's out-of-fold raw P(up)."""
+    """Best parameters (complete, for `refit`), rounds, and honest out-of-fold raw P(up).
+
+    `oof_raw` holds the best parameters' predictions on the unseen folds' validation rows, which
+    no trial was scored on (so choosing among trials did not tune to them); NaN elsewhere.
+    """
 
     params: Params
     best_iteration: int
-    oof_raw: F64  # NaN on rows no fold validated
+    oof_raw: F64
     folds: Folds
     optuna: OptunaInfo
     history: list[TrialPoint]
@@ -109,6 +114,18 @@ def _progress_callback(
     return callback
 
 
+def _study(storage: optuna.storages.BaseStorage | None, name: str | None, seed: int) -> optuna.Study:
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    return optuna.create_study(
+        storage=storage,
+        sampler=optuna.samplers.TPESampler(seed=seed),
+        pruner=optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=0),
+        study_name=name,
+        direction="minimize",
+        load_if_exists=storage is not None,
+    )
+
+
 def tune(
     X: F64,
     y: F64,
@@ -126,34 +143,36 @@ def tune(
     progress: Progress | None = None,
     storage: optuna.storages.BaseStorage | None = None,
     study_name: str | None = None,
+    unseen_folds: int = UNSEEN_FOLDS,
 ) -> TuneResult:
-    """Search the space on the folds; rerun the best trial with fixed rounds for out-of-fold predictions."""
+    """Search on all folds but the last `unseen_folds`; rerun the best with fixed rounds on every fold."""
     assert_purged(ts, list(folds), embargo_ms)
+    if not 0 <= unseen_folds < len(folds):
+        raise ValueError(
+            f"unseen_folds must leave at least one fold to tune on: {unseen_folds} of {len(folds)}"
+        )
     started = time.monotonic()
     tune_rows = np.unique(np.concatenate([f.train for f in folds]))
     fixed = {**base_params(seed, n_jobs), **imbalance_params(float(np.mean(y[tune_rows])))}
     fold_data = build_fold_data(X, y, folds, feature_names)
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study = optuna.create_study(
-        storage=storage,
-        sampler=optuna.samplers.TPESampler(seed=seed),
-        pruner=optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=0),
-        study_name=study_name,
-        direction="minimize",
-        load_if_exists=storage is not None,
-    )
+    study = _study(storage, study_name, seed)
     callbacks = [_progress_callback(progress, trials)]
     if storage is not None:  # replicas share one budget of finished trials
         states = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
         callbacks.insert(0, optuna.study.MaxTrialsCallback(trials, states=states))
-    objective = _objective(fold_data, fixed, early_stopping_rounds, max_rounds)
+    tuned = len(folds) - unseen_folds
+    objective = _objective(fold_data[:tuned], fixed, early_stopping_rounds, max_rounds)
     study.optimize(objective, n_trials=trials, timeout=timeout_s, callbacks=callbacks)
     best = study.best_trial
-    stops = [int(best.user_attrs[f"best_iteration_{k}"]) for k in range(len(fold_data))]
+    stops = [int(best.user_attrs[f"best_iteration_{k}"]) for k in range(tuned)]
     rounds = max(1, round(float(np.mean(stops))))
+    stops += [rounds] * unseen_folds
     params = {**fixed, **best.params}
     runs = [rerun_fold(X, data, params, rounds, stop) for data, stop in zip(fold_data, stops, strict=True)]
-    return _result(X, y, ts, params, rounds, runs, study, storage, started, seed, early_stopping_rounds)
+    oof = np.full(X.shape[0], np.nan)
+    for run in runs[tuned:]:
+        oof[run.fold.valid] = run.p
+    return _result(y, ts, params, rounds, runs, oof, study, storage, started, seed, early_stopping_rounds)
 
 
 def rerun_fold(X: F64, data: _FoldData, params: Params, rounds: int, stopped_at: int) -> FoldRun:
@@ -168,21 +187,18 @@ def rerun_fold(X: F64, data: _FoldData, params: Params, rounds: int, stopped_at:
 
 
 def _result(
-    X: F64,
     y: F64,
     ts: I64,
     params: Params,
     rounds: int,
     runs: list[FoldRun],
+    oof: F64,
     study: optuna.Study,
     storage: optuna.storages.BaseStorage | None,
     started: float,
     seed: int,
     early_stopping_rounds: int,
 ) -> TuneResult:
-    oof = np.full(X.shape[0], np.nan)
-    for run in runs:
-        oof[run.fold.valid] = run.p
     history = [TrialPoint(t.number, t.value, t.state.name) for t in study.get_trials(deepcopy=False)]
     return TuneResult(
         params=params,
