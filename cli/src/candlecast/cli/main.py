@@ -121,11 +121,14 @@ def features_compute(
     exit_with(compute_features(source, target, feature_set, timeframe))
 
 
-def demo(seconds: Annotated[float, typer.Option(help="stop after this long (0: until Ctrl-C)")] = 0) -> None:
-    """The whole pipeline on a synthetic market (embedded Redis if none is set)."""
+def demo(
+    seconds: Annotated[float, typer.Option(help="stop after this long (0: until Ctrl-C)")] = 0,
+    trials: Annotated[int, typer.Option(min=1, help="Optuna trials of the first retrain")] = 20,
+) -> None:
+    """The whole pipeline on a synthetic market with a planted signal (embedded Redis if none is set)."""
     from candlecast.cli.demo import run_demo
 
-    exit_with(run_demo(seconds))
+    exit_with(run_demo(seconds, trials))
 
 
 def build_app() -> typer.Typer:
