@@ -233,8 +233,18 @@ class ModelRefused(Message):
     reason: str = Field(description="Why it was refused")
 
 
+class ModelLoaded(Message):
+    """A predictor replica now serves this version (at start-up, and after each swap)."""
+
+    event: Literal["model_loaded"] = "model_loaded"
+    version: str = Field(description="The version it serves from its next batch on")
+    sha256: str = Field(description="sha256 of the loaded model artifact")
+    consumer: str = Field(description="Predictor replica (its consumer name)")
+    at: TsMs = Field(description="UTC epoch ms when it was swapped in")
+
+
 Event = Annotated[
-    ModelPromoted | ModelRejected | TrainingProgress | TrainingFailed | ModelRefused,
+    ModelPromoted | ModelRejected | TrainingProgress | TrainingFailed | ModelRefused | ModelLoaded,
     Field(discriminator="event"),
 ]
 
