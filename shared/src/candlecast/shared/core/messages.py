@@ -92,16 +92,29 @@ class FeaturesComputed(Message):
     close: float = Field(gt=0, description="The bar's close, for forecasts in price units")
 
 
+class OhlcBand(BaseModel):
+    """One edge of a forecast bar's band: a quantile of each of its prices."""
+
+    model_config = ConfigDict(frozen=True)
+
+    open: float
+    high: float
+    low: float
+    close: float
+
+
 class OhlcStep(BaseModel):
-    """One forecast bar."""
+    """One forecast bar: median prices, and the band's lower and upper quantiles."""
 
     model_config = ConfigDict(frozen=True)
 
     ts: TsMs = Field(description="UTC epoch ms of the forecast bar's open")
-    open: float = Field(description="Forecast open")
-    high: float = Field(description="Forecast high")
-    low: float = Field(description="Forecast low")
-    close: float = Field(description="Forecast close")
+    open: float = Field(description="Forecast open (median)")
+    high: float = Field(description="Forecast high (median)")
+    low: float = Field(description="Forecast low (median)")
+    close: float = Field(description="Forecast close (median)")
+    lower: OhlcBand | None = Field(default=None, description="Lower quantile of each price (e.g. 0.1)")
+    upper: OhlcBand | None = Field(default=None, description="Upper quantile of each price (e.g. 0.9)")
 
 
 class PredictionMade(Message):
