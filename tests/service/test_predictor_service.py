@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -60,23 +62,64 @@ async def stream(redis: Redis, key: str) -> list[dict]:
     return [json.loads(f[b"__data__"]) for _, f in await redis.xrange(key)]
 
 
-async def test_no_champion_publishes_nothing_and_acks(redis_url, tmp_path) -> None:
+async def champion_served(
+    redis_url: str, tmp_path: Path, consumer: str
+) -> tuple[Redis, FileModelStore, Predictor, str, str]:
+    """A predictor that has loaded champion v1 (seed 1)."""
     redis = Redis.from_url(redis_url)
-    p = Predictor(redis, Settings(redis_url=redis_url, home=tmp_path), FileModelStore(tmp_path))
-    p.load_champion()
-    await p.handle(rows(FS, 5))
+    store = FileModelStore(tmp_path)
+    v1, sha1 = register(store, model(FS, 1), 1_000)
+    store.promote(v1)
+    p = Predictor(redis, Settings(redis_url=redis_url, home=tmp_path, consumer=consumer), store)
+    await p.load_champion()
+    return redis, store, p, v1, sha1
+
+
+async def test_without_a_model_a_batch_waits_unacked_then_is_predicted(redis_url, tmp_path) -> None:
+    redis = Redis.from_url(redis_url)
+    store = FileModelStore(tmp_path)
+    settings = Settings(redis_url=redis_url, home=tmp_path, consumer="p1")
+    p = Predictor(redis, settings, store)
+    await p.load_champion()
+    assert p.served is None
+    held = asyncio.create_task(p.handle(rows(FS, 5)))
+    await asyncio.sleep(0.3)
+    assert not held.done(), "no model: the batch is held, not acked and dropped"
+    assert p.waiting == 5
     assert await redis.xlen(p.keys.predictions) == 0
-    assert p.unserved == 5
+    assert await redis.xlen(p.keys.dlq) == 0
+
+    v1, sha1 = register(store, model(FS, 1), 1_000)
+    await p.on_promoted(
+        ModelPromoted(request_id="r", version=v1, sha256=sha1, feature_set=FS, horizon=1, metrics=METRICS)
+    )
+    await asyncio.wait_for(held, 5)
+    preds = await stream(redis, p.keys.predictions)
+    assert [x["ts"] for x in preds] == [i * 300_000 for i in range(5)]
+    assert {x["model_version"] for x in preds} == {v1}
+    assert p.waiting == 0
+    loaded = await stream(redis, p.keys.events)
+    assert [(e["event"], e["version"], e["sha256"], e["consumer"]) for e in loaded] == [
+        ("model_loaded", v1, sha1, "p1")
+    ]
+    await redis.aclose()
+
+
+async def test_start_up_announces_the_champion(redis_url, tmp_path) -> None:
+    redis, _, p, v1, sha1 = await champion_served(redis_url, tmp_path, "p9")
+    (event,) = await stream(redis, p.keys.events)
+    assert (event["event"], event["version"], event["sha256"], event["consumer"]) == (
+        "model_loaded",
+        v1,
+        sha1,
+        "p9",
+    )
+    assert event["at"] > 0
     await redis.aclose()
 
 
 async def test_serves_champion_to_both_streams_and_hot_swaps(redis_url, tmp_path) -> None:
-    redis = Redis.from_url(redis_url)
-    store = FileModelStore(tmp_path)
-    v1, _ = register(store, model(FS, 1), 1_000)
-    store.promote(v1)
-    p = Predictor(redis, Settings(redis_url=redis_url, home=tmp_path), store)
-    p.load_champion()
+    redis, store, p, v1, _ = await champion_served(redis_url, tmp_path, "p1")
     await p.handle(rows(FS, 4))
     v2, sha2 = register(store, model(FS, 2, SHRUNK), 2_000)
     await p.on_promoted(
@@ -98,12 +141,7 @@ async def test_serves_champion_to_both_streams_and_hot_swaps(redis_url, tmp_path
 
 
 async def test_refuses_model_with_other_feature_set_and_keeps_serving(redis_url, tmp_path) -> None:
-    redis = Redis.from_url(redis_url)
-    store = FileModelStore(tmp_path)
-    v1, _ = register(store, model(FS, 1), 1_000)
-    store.promote(v1)
-    p = Predictor(redis, Settings(redis_url=redis_url, home=tmp_path, consumer="p1"), store)
-    p.load_champion()
+    redis, store, p, v1, _ = await champion_served(redis_url, tmp_path, "p1")
     await p.handle(rows(FS, 2))
     v2, sha2 = register(store, model(OTHER, 2), 2_000)
     await p.on_promoted(
@@ -111,7 +149,9 @@ async def test_refuses_model_with_other_feature_set_and_keeps_serving(redis_url,
     )
     assert p.served is not None
     assert p.served.version == v1
-    refused = await stream(redis, p.keys.events)
+    events = await stream(redis, p.keys.events)
+    assert [e["event"] for e in events] == ["model_loaded", "model_refused"]
+    refused = events[1:]
     assert refused[0]["event"] == "model_refused"
     assert refused[0]["version"] == v2
     assert "differs from incoming rows" in refused[0]["reason"]

@@ -1,9 +1,16 @@
 """The predictor service: `candlecast run predictor`.
 
-Feature rows are read in the `predictor` group, so replicas share them; the
-models stream is read without a group, so every replica sees every promotion.
-A promoted model is loaded and verified in a thread, then swapped in with one
-reference assignment, which the batch handler reads once per batch.
+Feature rows are read in the `predictor` group, so replicas share them. The
+models stream is read on its own task without a group (`watcher.py`), so every
+replica sees every promotion at once, whatever backlog of rows it has. A promoted
+model is loaded and verified in a thread, swapped in with one reference
+assignment (the batch handler reads it once per batch), then announced
+(`ModelLoaded` on events).
+
+No row is dropped for lack of a model: until one is loaded, the handler holds its
+batch unacked (pending), so the subscriber reads no further; the batch is
+predicted, committed and acked once a model arrives. A crash meanwhile leaves the
+rows pending for the start-up drain.
 """
 
 from __future__ import annotations
@@ -11,24 +18,23 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from faststream.redis import RedisBroker, StreamSub
 from pydantic import TypeAdapter
 from redis.asyncio import Redis
 
+from candlecast.predictor.watcher import ModelWatcher
 from candlecast.shared.adapters.clock import now_ms
 from candlecast.shared.adapters.file_registry import FileModelStore
 from candlecast.shared.adapters.redis_streams import Outbox, commit, last_id, publish
 from candlecast.shared.adapters.runner import Consumer, serve
 from candlecast.shared.core.constants import GROUP_PREDICTOR
 from candlecast.shared.core.entries import Entry, Origin, dead_letter, decode
-from candlecast.shared.core.messages import FeaturesComputed, ModelPromoted, ModelRefused
+from candlecast.shared.core.messages import FeaturesComputed, ModelLoaded, ModelPromoted, ModelRefused
 from candlecast.shared.core.ports import ModelStore
 from candlecast.shared.core.serving import Served, predict, refusal, triage
 from candlecast.shared.settings import Settings
 
 log = logging.getLogger("candlecast.predictor")
 ROW = TypeAdapter(FeaturesComputed)
-NO_MODEL_LOG_EVERY = 5_000
 
 
 class Predictor:
@@ -39,40 +45,48 @@ class Predictor:
         self.keys = settings.keys
         self.origin = Origin(self.keys.features, GROUP_PREDICTOR)
         self.served: Served | None = None
+        self.loaded = asyncio.Event()  # set once any model is served
         self.rows_hash: str | None = None
-        self.unserved = 0
+        self.waiting = 0  # rows held pending right now for lack of a model
+        self.watcher: ModelWatcher | None = None
 
-    def load_champion(self) -> None:
-        version = self.store.champion()
+    async def load_champion(self) -> None:
+        version = await asyncio.to_thread(self.store.champion)
         if version is None:
-            log.warning(
-                "no champion in %s yet: publishing nothing until one is promoted",
-                self.settings.home,
-            )
+            log.warning("no champion in %s yet: rows stay pending until one is promoted", self.settings.home)
             return
-        model, _ = self.store.load(version)
-        self.served = Served(model, version)
-        log.info("serving champion %s", version)
+        model, card = await asyncio.to_thread(self.store.load, version)
+        await self._swap(Served(model, version), card.sha256)
 
     async def handle(self, entries: list[Entry]) -> None:
-        served = self.served  # one model per batch; a promotion swaps between batches
+        decoded = decode(entries, ROW, self.origin, now_ms())
+        rows = [row for _, row in decoded.ok]
+        if rows:
+            self.rows_hash = rows[-1].feature_set.hash  # what a first model is checked against
+        if self.watcher is not None and entries:
+            await self.watcher.settled(entries[-1].id)  # promotions before these rows come first
+        served = self.served or await self._wait_for_model(len(entries))  # one model per batch
         now = now_ms()
-        decoded = decode(entries, ROW, self.origin, now)
         outbox = Outbox(self.settings.maxlen)
         for dead in decoded.dead:
             outbox.add(self.keys.dlq, dead)
-        rows = [row for _, row in decoded.ok]
-        if rows:
-            self.rows_hash = rows[-1].feature_set.hash
-        if served is None:
-            self._say_unserved(len(rows))
-        else:
-            usable = self._usable(served, decoded.ok, outbox, now)
-            for p in predict(served, usable, now):
-                outbox.add(self.keys.predictions, p)
-                outbox.add(self.keys.predictions_for(p.symbol), p)
+        for p in predict(served, self._usable(served, decoded.ok, outbox, now), now):
+            outbox.add(self.keys.predictions, p)
+            outbox.add(self.keys.predictions_for(p.symbol), p)
         outbox.ack(self.keys.features, GROUP_PREDICTOR, [e.id for e in entries])
         await commit(self.redis, outbox)
+
+    async def _wait_for_model(self, n: int) -> Served:
+        """Hold the batch (unacked, so the subscriber reads no further) until a model is served."""
+        self.waiting += n
+        log.warning("no model yet: holding %d feature rows pending until one is promoted", n)
+        try:
+            while self.served is None:
+                await self.loaded.wait()
+        finally:
+            self.waiting -= n
+        log.info("model %s loaded: predicting the %d rows held", self.served.version, n)
+        return self.served
 
     def _usable(
         self, served: Served, rows: list[tuple[Entry, FeaturesComputed]], outbox: Outbox, now: int
@@ -81,14 +95,6 @@ class Predictor:
         for i, reason in refused:
             outbox.add(self.keys.dlq, dead_letter(self.origin, rows[i][0], reason, now))
         return usable
-
-    def _say_unserved(self, n: int) -> None:
-        if (
-            self.unserved // NO_MODEL_LOG_EVERY != (self.unserved + n) // NO_MODEL_LOG_EVERY
-            or not self.unserved
-        ):
-            log.warning("no champion model: %d feature rows left unpredicted so far", self.unserved + n)
-        self.unserved += n
 
     async def on_promoted(self, event: ModelPromoted) -> None:
         try:
@@ -101,8 +107,16 @@ class Predictor:
         if reason:
             await self._refuse(event.version, reason)
             return
-        self.served = Served(model, event.version)
-        log.info("hot-reloaded model %s", event.version)
+        await self._swap(Served(model, event.version), card.sha256)
+
+    async def _swap(self, served: Served, sha256: str) -> None:
+        """Serve `served` from the next batch on, then say so on events."""
+        self.served = served
+        self.loaded.set()
+        log.info("serving model %s", served.version)
+        consumer = self.settings.consumer
+        loaded = ModelLoaded(version=served.version, sha256=sha256, consumer=consumer, at=now_ms())
+        await publish(self.redis, self.keys.events, loaded, self.settings.maxlen)
 
     async def _refuse(self, version: str, reason: str) -> None:
         kept = self.served.version if self.served else "none"
@@ -115,22 +129,26 @@ def _sha_mismatch(event: ModelPromoted, sha256: str) -> str | None:
     return None if event.sha256 == sha256 else f"artifact sha256 {sha256} != announced {event.sha256}"
 
 
-def follow_models(broker: RedisBroker, predictor: Predictor, from_id: str) -> None:
-    """Every replica reads `models` itself (no group), from `from_id` on."""
-    settings = predictor.settings
-    sub = StreamSub(settings.keys.models, last_id=from_id, polling_interval=settings.block_ms)
-    broker.subscriber(stream=sub)(predictor.on_promoted)
+async def serve_predictor(redis: Redis, settings: Settings, store: ModelStore) -> None:
+    """Load the champion, watch `models` on its own task, then serve feature rows until stopped."""
+    predictor = Predictor(redis, settings, store)
+    models_from = await last_id(redis, settings.keys.models)  # before loading: no promotion slips by
+    await predictor.load_champion()
+    watcher = ModelWatcher(redis, settings.keys.models, models_from, predictor.on_promoted, settings.block_ms)
+    predictor.watcher = watcher
+    watching = asyncio.create_task(watcher.run())  # before serve: the start-up drain may wait on it
+    try:
+        await serve(redis, settings, [Consumer(settings.keys.features, GROUP_PREDICTOR, predictor.handle)])
+    finally:
+        watching.cancel()
 
 
 async def main(settings: Settings) -> None:
     redis = Redis.from_url(settings.url)
-    predictor = Predictor(redis, settings, FileModelStore(settings.home))
-    models_from = await last_id(redis, settings.keys.models)  # before loading: no promotion slips by
-    await asyncio.to_thread(predictor.load_champion)
-
-    consumer = Consumer(settings.keys.features, GROUP_PREDICTOR, predictor.handle)
-    await serve(redis, settings, [consumer], extra=lambda b: follow_models(b, predictor, models_from))
-    await redis.aclose()
+    try:
+        await serve_predictor(redis, settings, FileModelStore(settings.home))
+    finally:
+        await redis.aclose()
 
 
 def run() -> None:
