@@ -13,8 +13,16 @@ from candlecast.cli.main import main
 from candlecast.cli.ops.retrain import follow_outcome
 from candlecast.cli.ops.tail import tail
 from candlecast.shared.adapters.redis_streams import publish
-from candlecast.shared.core.messages import PredictionMade, TrainingFailed, TrainingProgress
+from candlecast.shared.core.messages import (
+    ModelLoaded,
+    ModelPromoted,
+    ModelRefused,
+    PredictionMade,
+    TrainingFailed,
+    TrainingProgress,
+)
 from candlecast.shared.settings import Settings
+from tests.support.models import FS, METRICS
 
 pytestmark = pytest.mark.redis
 
@@ -83,3 +91,44 @@ def test_follow_without_an_outcome_exits_3(redis_url, monkeypatch, capsys) -> No
     monkeypatch.setenv("CANDLECAST_REDIS_URL", redis_url)
     assert main(["retrain", "--follow", "--timeout", "1"]) == 3
     assert "no outcome for" in capsys.readouterr().out
+
+
+def promoted(request_id: str, version: str) -> ModelPromoted:
+    return ModelPromoted(
+        request_id=request_id, version=version, sha256="0" * 64, feature_set=FS, horizon=1, metrics=METRICS
+    )
+
+
+def loaded(version: str, consumer: str) -> ModelLoaded:
+    return ModelLoaded(version=version, sha256="0" * 64, consumer=consumer, at=1)
+
+
+async def test_follow_waits_until_a_predictor_announces_the_promoted_version(redis_url, capsys) -> None:
+    keys = Settings(redis_url=redis_url).keys
+    r = Redis.from_url(redis_url)
+    since = {keys.events: "0-0", keys.models: "0-0"}
+    await publish(r, keys.events, loaded("v0", "p1"), 1000)  # the old champion: not what we wait for
+    await publish(r, keys.models, promoted("mine", "v1"), 1000)
+    follow = asyncio.create_task(follow_outcome(r, since, "mine", wait_s=10, loaded_s=10))
+    await asyncio.sleep(0.5)
+    assert not follow.done(), "promoted, but no predictor serves v1 yet"
+    await publish(r, keys.events, ModelRefused(version="v1", consumer="p2", reason="old features"), 1000)
+    await publish(r, keys.events, loaded("v1", "p1"), 1000)
+    assert await asyncio.wait_for(follow, 5) == 0
+    out = capsys.readouterr().out
+    assert "promoted v1" in out
+    assert "refused v1 by predictor p2: old features" in out
+    assert "loaded v1 by predictor p1" in out
+    await r.aclose()
+
+
+async def test_follow_exits_4_when_no_predictor_loads_the_promoted_version(redis_url, capsys) -> None:
+    keys = Settings(redis_url=redis_url).keys
+    r = Redis.from_url(redis_url)
+    since = {keys.events: "0-0", keys.models: "0-0"}
+    await publish(r, keys.models, promoted("mine", "v1"), 1000)
+    assert await asyncio.wait_for(follow_outcome(r, since, "mine", wait_s=10, loaded_s=1), 5) == 4
+    assert "no predictor announced v1 within 1 s" in capsys.readouterr().out
+    since = {keys.events: "0-0", keys.models: "0-0"}
+    assert await follow_outcome(r, since, "mine", wait_s=10) == 0, "without loaded_s: promotion is enough"
+    await r.aclose()

@@ -76,15 +76,23 @@ def retrain(
         bool, typer.Option("--follow", help="print progress; exit 0 only on promotion")
     ] = False,
     timeout: Annotated[float, typer.Option(help="seconds to follow before giving up (exit 3)")] = 1800.0,
+    wait_loaded: Annotated[
+        float,
+        typer.Option(
+            min=0,
+            help="with --follow, after a promotion: seconds to wait until a predictor announces it "
+            "serves the new version (exit 4 if none does; 0: don't wait)",
+        ),
+    ] = 60.0,
 ) -> None:
-    """Publish a retrain command; with --follow exit 0 on promotion, 1 on rejection or failure."""
+    """Publish a retrain command; with --follow exit 0 once promoted and served, 1 on rejection or failure."""
     from candlecast.cli.ops.retrain import RetrainOptions, retrain_command, send
 
     settings = settings_of(ctx)
     names = [s for value in symbols or [] for s in value.split(",") if s]
     options = RetrainOptions(timeframe, horizon, trials, force, snapshot)
     command = retrain_command(settings, names, options)
-    exit_with(asyncio.run(send(settings, command, follow, timeout)))
+    exit_with(asyncio.run(send(settings, command, follow, timeout, wait_loaded)))
 
 
 def rollback(

@@ -1,4 +1,8 @@
-"""`retrain` and `rollback`: publish a command, then (with --follow) print its progress and outcome."""
+"""`retrain` and `rollback`: publish a command, then (with --follow) print its progress and outcome.
+
+After a promotion, `--follow` can also wait until a predictor announces that it
+serves the new version (`ModelLoaded`): from then on, its next batch uses it.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +20,9 @@ from candlecast.shared.core.constants import DATA_FIELD
 from candlecast.shared.core.messages import (
     DEFAULT_TRIALS,
     Event,
+    ModelLoaded,
     ModelPromoted,
+    ModelRefused,
     ModelRejected,
     PromoteModel,
     RetrainModel,
@@ -28,7 +34,8 @@ from candlecast.shared.settings import Settings
 
 EVENT: TypeAdapter[Event] = TypeAdapter(Event)
 
-PROMOTED, FAILED, TIMED_OUT = 0, 1, 3
+PROMOTED, FAILED, TIMED_OUT, NOT_LOADED = 0, 1, 3, 4
+Read = list[tuple[str, str, Event]]  # stream, entry id, event
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +69,11 @@ def retrain_command(settings: Settings, symbols: Sequence[str], options: Retrain
 
 
 async def send(
-    settings: Settings, command: RetrainModel | PromoteModel | RollbackModel, follow: bool, wait_s: float
+    settings: Settings,
+    command: RetrainModel | PromoteModel | RollbackModel,
+    follow: bool,
+    wait_s: float,
+    loaded_s: float = 0.0,
 ) -> int:
     keys = settings.keys
     redis = Redis.from_url(settings.url)
@@ -73,34 +84,75 @@ async def send(
         }
         entry_id = await publish(redis, keys.commands, command, settings.maxlen)
         print(f"sent {command.command} {command.request_id} as {keys.commands} {entry_id}")
-        return await follow_outcome(redis, since, command.request_id, wait_s) if follow else 0
+        return await follow_outcome(redis, since, command.request_id, wait_s, loaded_s) if follow else 0
     finally:
         await redis.aclose()
 
 
-async def follow_outcome(redis: Redis, since: dict[str, str], request_id: str, wait_s: float) -> int:
-    """Print this request's events; 0 on promotion, 1 on rejection or failure, 3 on timeout."""
+async def follow_outcome(
+    redis: Redis, since: dict[str, str], request_id: str, wait_s: float, loaded_s: float = 0.0
+) -> int:
+    """Print this request's events; 0 on promotion, 1 on rejection or failure, 3 on timeout.
+
+    With `loaded_s` > 0, a promotion returns 0 only once a predictor announces the
+    new version, else 4 after `loaded_s` seconds.
+    """
     deadline = time.monotonic() + wait_s
     view = ProgressView()
+    loaded: list[ModelLoaded] = []
     try:
         while time.monotonic() < deadline:
-            for stream, rows in await xread(redis, since, block_ms=1000, count=100):
-                for entry_id, fields in rows:
-                    since[stream] = entry_id.decode()
-                    outcome = _outcome(fields.get(DATA_FIELD.encode(), b"{}"), request_id, view)
-                    if outcome is not None:
-                        return outcome
+            for stream, entry_id, event in await _read(redis, since):
+                since[stream] = entry_id
+                if isinstance(event, ModelLoaded):
+                    loaded.append(event)
+                outcome = _outcome(event, request_id, view)
+                if outcome == PROMOTED and isinstance(event, ModelPromoted) and loaded_s > 0:
+                    return await wait_loaded(redis, since, event.version, loaded, loaded_s)
+                if outcome is not None:
+                    return outcome
     finally:
         view.close()
     print(f"no outcome for {request_id} within {wait_s:.0f} s")
     return TIMED_OUT
 
 
-def _outcome(data: bytes, request_id: str, view: ProgressView) -> int | None:
-    try:
-        event = EVENT.validate_json(data)
-    except ValidationError:
-        return None
+async def wait_loaded(
+    redis: Redis, since: dict[str, str], version: str, loaded: list[ModelLoaded], wait_s: float
+) -> int:
+    """0 once a predictor announces `version` (printing which), 4 when none does in `wait_s`."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        hit = next((e for e in loaded if e.version == version), None)
+        if hit is not None:
+            print(f"loaded {version} by predictor {hit.consumer}")
+            return PROMOTED
+        if time.monotonic() >= deadline:
+            print(f"no predictor announced {version} within {wait_s:.0f} s (is one running?)")
+            return NOT_LOADED
+        for stream, entry_id, event in await _read(redis, since):
+            since[stream] = entry_id
+            if isinstance(event, ModelLoaded):
+                loaded.append(event)
+            elif isinstance(event, ModelRefused) and event.version == version:
+                print(f"refused {version} by predictor {event.consumer}: {event.reason}")
+
+
+async def _read(redis: Redis, since: dict[str, str]) -> Read:
+    """The next events after `since` (entries that are not events are skipped), waiting up to 1 s."""
+    out: Read = []
+    for stream, rows in await xread(redis, since, block_ms=1000, count=100):
+        for entry_id, fields in rows:
+            try:
+                event = EVENT.validate_json(fields.get(DATA_FIELD.encode(), b"{}"))
+            except ValidationError:
+                since[stream] = entry_id.decode()  # skipped for good
+                continue
+            out.append((stream, entry_id.decode(), event))
+    return out
+
+
+def _outcome(event: Event, request_id: str, view: ProgressView) -> int | None:
     if getattr(event, "request_id", None) != request_id:
         return None
     if isinstance(event, TrainingProgress):
