@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PKGS := -e "shared[features]" -e "cli[features,demo]" -e services/ingest -e services/features -e services/trainer -e services/predictor
 
-.PHONY: install demo test test-fast lint bench schema clean
+.PHONY: install demo test test-fast lint bench bench-train schema clean
 
 install: $(BIN)/.installed
 
@@ -38,6 +38,10 @@ bench: install
 	PYTHONPATH=. $(BIN)/python bench/pipeline.py
 	PYTHONPATH=. $(BIN)/python bench/latency.py
 	PYTHONPATH=. $(BIN)/python bench/features.py
+
+# One full retrain: 200 trials on 90 days x 3 symbols of 1m synthetic bars (~390k rows), ~10 min.
+bench-train: install
+	PYTHONPATH=. $(BIN)/python bench/train.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
