@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from candlecast.shared.core.calibration import CalibrationMethod
 from candlecast.trainer.folds import TUNE_ROWS
+from candlecast.trainer.forecast_config import ForecastConfig
 from candlecast.trainer.gate import DEFAULT_MARGIN
 
 
@@ -26,6 +27,7 @@ class TrainConfig:
     seed: int = 0
     n_jobs: int = 2
     latency_samples: int = 500
+    forecast: ForecastConfig | None = field(default_factory=ForecastConfig)  # None: no path forecaster
 
     def __post_init__(self) -> None:
         if not 0.0 < self.holdout_fraction < 1.0:

@@ -18,6 +18,7 @@ from candlecast.shared.core.serving import Served, measure_latency
 from candlecast.trainer.card import Source, draft_card, holdout_backtest, importance
 from candlecast.trainer.challenge import Champion, gate
 from candlecast.trainer.config import TrainConfig
+from candlecast.trainer.forecast_card import forecast_section, with_forecast, write_forecast_plots
 from candlecast.trainer.pipeline import Trained
 from candlecast.trainer.plots import EquityCurve, PlotInputs, write_plots
 
@@ -84,16 +85,21 @@ def finish(
 ) -> CardDraft:
     """Gate, latency, plots (written into `folder`) and the card draft of a trained candidate."""
     decision = gate(trained, series, champion, config.gate_margin, context.force)
+    scored = None if config.forecast is None else forecast_section(trained, config.forecast)
+    forecast = None if scored is None else scored.info
+    decision = with_forecast(decision, forecast, context.force)
     summary, equity = holdout_backtest(trained, config)
-    return draft_card(
+    extra = [] if forecast is None else write_forecast_plots(folder, trained, forecast)
+    draft = draft_card(
         trained,
         config,
         source=context.source,
         gate=decision,
         backtest=summary,
         latency=latency(trained, timer, config.latency_samples),
-        plots=plots(trained, folder, equity),
+        plots=plots(trained, folder, equity) + extra,
         created_at=context.created_at,
         request_id=context.request_id,
         notes=context.notes,
     )
+    return draft.model_copy(update={"forecast": forecast})

@@ -16,10 +16,12 @@ from candlecast.shared.core.arrays import F64, Index
 from candlecast.shared.core.bars import Bars
 from candlecast.shared.core.features import FeatureSet
 from candlecast.shared.core.model import UpModel
+from candlecast.shared.core.timeframes import timeframe_ms
 from candlecast.trainer.calibrate import fit_calibrator
 from candlecast.trainer.config import TrainConfig
 from candlecast.trainer.dataset import Dataset, build_dataset
 from candlecast.trainer.folds import walk_forward
+from candlecast.trainer.forecast_fit import ForecastFit, fit_forecaster
 from candlecast.trainer.split import label_span_ms, time_split
 from candlecast.trainer.tuning import Progress, TuneResult, refit, tune
 
@@ -39,6 +41,8 @@ class Trained:
     calibrated_rows: int  # out-of-fold rows the calibrator was fitted on
     p_raw: F64  # booster P(up) on the holdout
     p: F64  # calibrated P(up) on the holdout (what the predictor would publish)
+    forecast: ForecastFit | None = None  # the path forecaster (also in model.forecaster)
+    series: tuple[Bars, ...] = ()  # the bars trained on (the forecaster's paths are scored on them)
 
     @property
     def holdout_start_ts(self) -> int:
@@ -74,7 +78,12 @@ def train(
     base_rate = float(np.mean(y))
     calibrator = fit_calibrator(tuned.oof_raw, y, config.calibration, base_rate)
     booster = refit(X, y, data.feature_names, tuned.params, tuned.best_iteration)
-    model = UpModel(booster, data.feature_names, feature_set.id, horizon, timeframe, calibrator)
+    forecast = None
+    if config.forecast is not None:
+        start = int(data.ts[split.holdout].min())
+        forecast = fit_forecaster(data, series, split.train, start, config.forecast, timeframe_ms(timeframe))
+    path = None if forecast is None else forecast.forecaster
+    model = UpModel(booster, data.feature_names, feature_set.id, horizon, timeframe, calibrator, path)
     p_raw = model.raw_proba(data.X[split.holdout])
     return Trained(
         data=data,
@@ -88,4 +97,6 @@ def train(
         calibrated_rows=int(np.isfinite(tuned.oof_raw).sum()),
         p_raw=p_raw,
         p=calibrator.apply(p_raw),
+        forecast=forecast,
+        series=tuple(series),
     )

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from candlecast.shared.adapters.files import sha256_hex, write_atomic
 from candlecast.shared.core.artifact import ModelManifest, decode, encode, read_manifest
-from candlecast.shared.core.constants import BOOSTER_FILE, LEGACY_MODEL_FILE, MODEL_FILE
+from candlecast.shared.core.constants import LEGACY_MODEL_FILE, MODEL_FILE
 from candlecast.shared.core.ports import ModelIntegrityError
 
 if TYPE_CHECKING:
@@ -22,33 +22,35 @@ if TYPE_CHECKING:
 
 
 def write_model(folder: Path, model: UpModel) -> str:
-    """Write the booster, then the manifest that pins it; returns the manifest's sha256."""
-    booster_text, manifest = encode(model)
-    write_atomic(folder / BOOSTER_FILE, booster_text)
+    """Write the booster (and forecaster), then the manifest that pins them; returns its sha256."""
+    files = encode(model)
+    manifest = files.pop(MODEL_FILE)
+    for name, data in files.items():
+        write_atomic(folder / name, data)
     write_atomic(folder / MODEL_FILE, manifest)
     return sha256_hex(manifest)
 
 
-def verify(folder: Path, sha256: str) -> tuple[ModelManifest, bytes]:
-    """The manifest and the booster text, after every checksum matched."""
+def verify(folder: Path, sha256: str) -> tuple[ModelManifest, dict[str, bytes]]:
+    """The manifest and the files it pins (by name), after every checksum matched."""
     manifest_bytes = _read(folder, MODEL_FILE)
     if sha256_hex(manifest_bytes) != sha256:
         raise ModelIntegrityError(f"model {folder.name}: artifact checksum does not match its card")
     manifest = read_manifest(manifest_bytes)
-    booster_text = b""
+    files = {}
     for ref in manifest.files():
         data = _read(folder, ref.file)
         if sha256_hex(data) != ref.sha256:
             raise ModelIntegrityError(f"model {folder.name}: {ref.file} checksum does not match model.json")
-        if ref is manifest.booster:
-            booster_text = data
-    return manifest, booster_text
+        files[ref.file] = data
+    return manifest, files
 
 
 def read_model(folder: Path, sha256: str) -> UpModel:
     """The verified model (needs lightgbm)."""
-    manifest, booster_text = verify(folder, sha256)
-    return decode(manifest, booster_text, _booster)
+    manifest, files = verify(folder, sha256)
+    forecaster = b"" if manifest.forecaster is None else files[manifest.forecaster.file]
+    return decode(manifest, files[manifest.booster.file], _booster, forecaster)
 
 
 def _read(folder: Path, name: str) -> bytes:

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from candlecast.shared.core.calibration import Calibrator
-from candlecast.shared.core.constants import BOOSTER_FILE
+from candlecast.shared.core.constants import BOOSTER_FILE, FORECASTER_FILE, MODEL_FILE
+from candlecast.shared.core.forecast import Forecaster
 from candlecast.shared.core.messages import FeatureSetId
 from candlecast.shared.core.model import UpModel
 from candlecast.shared.core.ports import ModelIntegrityError
@@ -53,7 +54,7 @@ class ModelManifest(BaseModel):
     timeframe: str
     calibrator: Calibrator
     booster: FileRef
-    forecaster: FileRef | None = Field(default=None, description="Reserved: a future path forecaster")
+    forecaster: FileRef | None = Field(default=None, description="The path forecaster (JSON), if any")
 
     def files(self) -> list[FileRef]:
         """Every file the manifest pins."""
@@ -64,9 +65,14 @@ def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def encode(model: UpModel) -> tuple[bytes, bytes]:
-    """(booster.txt, model.json) bytes for a model."""
+def encode(model: UpModel) -> dict[str, bytes]:
+    """File name -> bytes: booster.txt, forecaster.json (if any) and model.json, which pins them."""
     booster_text = str(model.booster.model_to_string()).encode()
+    files = {BOOSTER_FILE: booster_text}
+    forecaster = None
+    if model.forecaster is not None:
+        files[FORECASTER_FILE] = model.forecaster.model_dump_json().encode()
+        forecaster = FileRef(file=FORECASTER_FILE, sha256=sha256_of(files[FORECASTER_FILE]))
     manifest = ModelManifest(
         feature_set=model.feature_set,
         feature_names=model.feature_names,
@@ -74,8 +80,9 @@ def encode(model: UpModel) -> tuple[bytes, bytes]:
         timeframe=model.timeframe,
         calibrator=model.calibrator,
         booster=FileRef(file=BOOSTER_FILE, sha256=sha256_of(booster_text)),
+        forecaster=forecaster,
     )
-    return booster_text, manifest.model_dump_json(indent=2).encode()
+    return {**files, MODEL_FILE: manifest.model_dump_json(indent=2).encode()}
 
 
 def first_error(exc: ValidationError) -> str:
@@ -91,10 +98,13 @@ def read_manifest(data: bytes) -> ModelManifest:
         raise ModelIntegrityError(f"unreadable model.json: {first_error(exc)}") from exc
 
 
-def decode(manifest: ModelManifest, booster_text: bytes, load_booster: LoadBooster) -> UpModel:
-    """The model, once `booster_text` matches the checksum the manifest pins."""
+def decode(
+    manifest: ModelManifest, booster_text: bytes, load_booster: LoadBooster, forecaster_json: bytes = b""
+) -> UpModel:
+    """The model, once `booster_text` (and the forecaster's JSON) match the checksums the manifest pins."""
     if sha256_of(booster_text) != manifest.booster.sha256:
         raise ModelIntegrityError(f"{manifest.booster.file} checksum does not match model.json")
+    forecaster = read_forecaster(manifest, forecaster_json)
     try:
         booster = load_booster(booster_text.decode())
         return UpModel(
@@ -104,9 +114,23 @@ def decode(manifest: ModelManifest, booster_text: bytes, load_booster: LoadBoost
             manifest.horizon,
             manifest.timeframe,
             manifest.calibrator,
+            forecaster,
         )
     except (ValueError, UnicodeDecodeError) as exc:
         raise ModelIntegrityError(f"unusable {manifest.booster.file}: {exc}") from exc
+
+
+def read_forecaster(manifest: ModelManifest, data: bytes) -> Forecaster | None:
+    """The forecaster the manifest pins (None when it pins none)."""
+    ref = manifest.forecaster
+    if ref is None:
+        return None
+    if sha256_of(data) != ref.sha256:
+        raise ModelIntegrityError(f"{ref.file} checksum does not match model.json")
+    try:
+        return Forecaster.model_validate_json(data)
+    except ValidationError as exc:
+        raise ModelIntegrityError(f"unusable {ref.file}: {first_error(exc)}") from exc
 
 
 def check_matches(model: UpModel, draft: CardDraft) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from candlecast.shared.core.card_forecast import ForecastInfo
 from candlecast.shared.core.card_sections import (
     Backtest,
     Baselines,
@@ -60,6 +61,7 @@ class CardDraft(BaseModel):
     optuna: OptunaInfo
     feature_importance: list[Importance] = Field(description="Total gain per feature, largest first")
     gate: GateInfo
+    forecast: ForecastInfo | None = Field(default=None, description="The path forecaster on the holdout")
     plots: list[str] = Field(default_factory=list, description="PNG files beside the card")
     notes: list[str] = Field(default_factory=list)
 

@@ -23,6 +23,7 @@ HISTORY_FILE = "HISTORY.jsonl"
 REGISTRY_LOCK = ".lock"
 MODEL_FILE = "model.json"  # pins booster.txt by sha256 (core/artifact.py)
 BOOSTER_FILE = "booster.txt"  # LightGBM model text
+FORECASTER_FILE = "forecaster.json"  # the path forecaster (core/forecast), pinned by model.json
 LEGACY_MODEL_FILE = "model.joblib"  # before card v2: refused
 CARD_FILE = "card.json"
 SNAPSHOTS_DIR = "snapshots"

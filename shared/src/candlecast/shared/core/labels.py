@@ -13,7 +13,7 @@ import numpy as np
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from candlecast.shared.core.arrays import F64
+    from candlecast.shared.core.arrays import F64, Index
 
 LABEL_PREFIX = "label_"
 OHLC_FIELDS = ("open", "high", "low", "close")
@@ -69,3 +69,18 @@ def forward_ohlc(open_: F64, high: F64, low: F64, close: F64, H: int) -> F64:
     for k in range(1, min(H, n - 1) + 1):
         out[: n - k, k - 1, :] = ohlc[k:] / close[: n - k, None] - 1.0
     return out
+
+
+def forward_ohlc_log(open_: F64, high: F64, low: F64, close: F64, H: int, at: Index) -> F64:
+    """log((open, high, low, close)[t + k] / close[t]) for k = 1..H at rows `at`, shape (len(at), H, 4).
+
+    Any `H` (the forecaster goes to 300 steps); only the rows asked for are built, so a long
+    path over a long series stays small. NaN where t + k is past the end.
+    """
+    _check_horizon(H)
+    n = close.shape[0]
+    log_ohlc = np.log(np.stack([open_, high, low, close], axis=1).astype(np.float64))
+    ahead = at[:, None] + np.arange(1, H + 1)[None, :]
+    out = log_ohlc[np.minimum(ahead, n - 1)] - np.log(close[at])[:, None, None]
+    out[ahead >= n] = np.nan
+    return np.asarray(out, dtype=np.float64)

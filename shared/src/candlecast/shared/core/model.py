@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     import lightgbm
 
     from candlecast.shared.core.arrays import F64
+    from candlecast.shared.core.forecast import Forecaster
     from candlecast.shared.core.messages import FeatureSetId
 
 SMALL_BATCH = 64  # rows; up to this, one thread predicts faster than a pool wakes up
@@ -32,6 +33,7 @@ class UpModel:
     horizon: int
     timeframe: str
     calibrator: Calibrator = IDENTITY
+    forecaster: Forecaster | None = None  # the path forecaster fitted with it, if any
 
     def __post_init__(self) -> None:
         booster_names = tuple(self.booster.feature_name())
@@ -39,6 +41,11 @@ class UpModel:
             raise ValueError(f"booster features {booster_names} != {self.feature_names}")
         if self.horizon < 1:
             raise ValueError(f"horizon must be >= 1, got {self.horizon}")
+        f = self.forecaster
+        if f is not None and any(
+            self.feature_names[c] != n for c, n in zip(f.columns, f.inputs, strict=True)
+        ):
+            raise ValueError(f"forecaster inputs {f.inputs} are not at its columns of {self.feature_names}")
 
     @property
     def n_features(self) -> int:

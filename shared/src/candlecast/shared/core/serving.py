@@ -12,9 +12,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from candlecast.shared.core.card_sections import Latency
+from candlecast.shared.core.forecast import Forecaster, price_paths
 from candlecast.shared.core.messages import FeaturesComputed, PredictionMade
 from candlecast.shared.core.model import UpModel
 from candlecast.shared.core.ports import Timer
+from candlecast.shared.core.timeframes import timeframe_ms
 
 LATENCY_PATH = "candlecast.shared.core.serving: triage + predict"
 WARMUP_CALLS = 10
@@ -35,12 +37,48 @@ def matrix(model: UpModel, rows: Sequence[FeaturesComputed]) -> np.ndarray:
     return np.array(flat, dtype=np.float64).reshape(len(rows), len(names))
 
 
+Step = dict[str, float | int | dict[str, float]]
+
+
+def forecasts(
+    f: Forecaster, X: np.ndarray, rows: Sequence[FeaturesComputed], step_ms: int
+) -> list[list[Step]]:
+    """Each row's path as plain JSON-ready dicts (numpy to lists once: far cheaper than per-value floats)."""
+    close = np.array([row.close for row in rows], dtype=np.float64)
+    ts = np.array([row.ts for row in rows], dtype=np.int64)
+    paths = price_paths(f, X, close, ts, step_ms)
+    times, mid, low, high = (
+        paths.ts.tolist(),
+        paths.median.tolist(),
+        paths.lower.tolist(),
+        paths.upper.tolist(),
+    )
+    return [
+        [
+            {
+                "ts": t, "open": m[0], "high": m[1], "low": m[2], "close": m[3],
+                "lower": {"open": lo[0], "high": lo[1], "low": lo[2], "close": lo[3]},
+                "upper": {"open": hi[0], "high": hi[1], "low": hi[2], "close": hi[3]},
+            }
+            for t, m, lo, hi in zip(times[i], mid[i], low[i], high[i], strict=True)
+        ]
+        for i in range(len(rows))
+    ]  # fmt: skip
+
+
 def predict(served: Served, rows: Sequence[FeaturesComputed], produced_at: int) -> list[PredictionMade]:
-    """One vectorised predict for the whole batch; P(up) is the calibrated probability."""
+    """One vectorised predict for the whole batch; P(up) is the calibrated probability.
+
+    A model with a forecaster adds its path (median and band, in prices) to every prediction.
+    """
     if not rows:
         return []
-    probs = served.model.predict_proba(matrix(served.model, rows)).tolist()
-    horizon = served.model.horizon
+    model = served.model
+    X = matrix(model, rows)
+    probs = model.predict_proba(X).tolist()
+    horizon = model.horizon
+    f = model.forecaster
+    paths = [[]] * len(rows) if f is None else forecasts(f, X, rows, timeframe_ms(model.timeframe))
     return [
         PredictionMade(
             symbol=row.symbol,
@@ -48,11 +86,11 @@ def predict(served: Served, rows: Sequence[FeaturesComputed], produced_at: int) 
             ts=row.ts,
             horizon=horizon,
             prob_up=p,
-            forecast=[],
+            forecast=path,  # plain dicts: pydantic validates them in Rust
             model_version=served.version,
             produced_at=produced_at,
         )
-        for row, p in zip(rows, probs, strict=True)
+        for row, p, path in zip(rows, probs, paths, strict=True)
     ]
 
 
