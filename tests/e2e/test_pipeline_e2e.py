@@ -77,18 +77,23 @@ def test_bars_to_promoted_predictions_and_hot_reload(stack, tmp_path: Path) -> N
     rows_expected = len(SYMBOLS) * (history - warmup_bars(DEFAULT) + 1)
     wait_for(lambda: client.xlen("candlecast:features") >= rows_expected, 120, fleet, "feature rows")
     assert client.xlen(keys_pred) == 0, "no champion yet: nothing may be predicted"
+    (group,) = client.xinfo_groups("candlecast:features")
+    assert group["last-delivered-id"] == b"0-0", "no model: rows wait unread, none acked"
 
     # a random walk: the gate rightly rejects it, so the plumbing under test is reached with --force
     retrain = ("retrain", "--horizon", "3", "--trials", "2", "--force", "--follow")
     first = cli(env, *retrain, timeout=300)
     assert first.returncode == 0, first.stdout + first.stderr
     v1 = first.stdout.split("promoted ")[1].split()[0]
+    assert f"loaded {v1} by predictor" in first.stdout, "--follow returns once a predictor serves v1"
 
     more = 200
     assert cli(env, "replay", str(market_file(tmp_path, "b.parquet", history, more))).returncode == 0
-    wait_for(lambda: client.xlen(keys_pred) >= len(SYMBOLS) * more, 60, fleet, "predictions")
+    served = rows_expected + len(SYMBOLS) * more  # the rows that waited for a model, then the new ones
+    wait_for(lambda: client.xlen(keys_pred) >= served, 60, fleet, "predictions")
     preds = entries(client, keys_pred)
-    assert len(preds) == len(SYMBOLS) * more
+    assert len(preds) == served
+    assert len({(p["symbol"], p["ts"]) for p in preds}) == served, "each row predicted once"
     assert {p["model_version"] for p in preds} == {v1}
     assert all(0.0 <= float(p["prob_up"]) <= 1.0 and p["horizon"] == 3 for p in preds)
     for symbol in SYMBOLS:

@@ -85,7 +85,7 @@ async def running(redis: Redis, settings: Settings, store: FileModelStore) -> As
             await task
 
 
-async def test_rows_before_any_model_wait_pending_across_a_restart_then_all_get_predicted(
+async def test_rows_before_any_model_wait_unread_across_a_restart_then_all_get_predicted(
     redis_url, tmp_path
 ) -> None:
     redis = Redis.from_url(redis_url)
@@ -93,9 +93,9 @@ async def test_rows_before_any_model_wait_pending_across_a_restart_then_all_get_
     keys, store, n = settings.keys, FileModelStore(tmp_path), 1_200
     await add_rows(redis, keys.features, 0, n)
     async with running(redis, settings, store):
-        await until(lambda: _held(redis, keys.features), 10)
+        await until(lambda: _has_group(redis, keys.features), 10)
         await asyncio.sleep(0.5)
-        assert await _held(redis, keys.features) == 100, "one batch held unacked; no further reads"
+        assert await _delivered(redis, keys.features) == "0-0", "no model: no row read, none acked"
         assert await redis.xlen(keys.predictions) == 0
     async with running(redis, settings, store):  # a restart: the held batch is drained first
         await asyncio.sleep(0.5)
@@ -113,11 +113,17 @@ async def test_rows_before_any_model_wait_pending_across_a_restart_then_all_get_
     await redis.aclose()
 
 
-async def _held(redis: Redis, stream: str) -> int:
+async def _delivered(redis: Redis, stream: str) -> str:
+    """The predictor group's last delivered id."""
+    (group,) = await redis.xinfo_groups(stream)
+    return str(group["last-delivered-id"].decode())
+
+
+async def _has_group(redis: Redis, stream: str) -> bool:
     try:
-        return int((await redis.xpending(stream, GROUP_PREDICTOR))["pending"])
+        return bool(await redis.xinfo_groups(stream))
     except ResponseError:
-        return 0  # no group yet
+        return False  # no stream yet
 
 
 async def _has(redis: Redis, stream: str, n: int) -> bool:

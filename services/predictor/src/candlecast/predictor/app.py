@@ -7,10 +7,11 @@ model is loaded and verified in a thread, swapped in with one reference
 assignment (the batch handler reads it once per batch), then announced
 (`ModelLoaded` on events).
 
-No row is dropped for lack of a model: until one is loaded, the handler holds its
-batch unacked (pending), so the subscriber reads no further; the batch is
-predicted, committed and acked once a model arrives. A crash meanwhile leaves the
-rows pending for the start-up drain.
+No row is dropped for lack of a model: until the first one is loaded, the
+replica reads no rows at all (its group waits at its position, so another replica
+or this one later reads them), then drains its own pending rows and reads on.
+Should a batch ever reach the handler without a model, it is held unacked until
+one is loaded, never acked unpredicted.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from redis.asyncio import Redis
 from candlecast.predictor.watcher import ModelWatcher
 from candlecast.shared.adapters.clock import now_ms
 from candlecast.shared.adapters.file_registry import FileModelStore
-from candlecast.shared.adapters.redis_streams import Outbox, commit, last_id, publish
+from candlecast.shared.adapters.redis_streams import Outbox, commit, ensure_group, last_id, publish
 from candlecast.shared.adapters.runner import Consumer, serve
 from candlecast.shared.core.constants import GROUP_PREDICTOR
 from candlecast.shared.core.entries import Entry, Origin, dead_letter, decode
@@ -136,8 +137,10 @@ async def serve_predictor(redis: Redis, settings: Settings, store: ModelStore) -
     await predictor.load_champion()
     watcher = ModelWatcher(redis, settings.keys.models, models_from, predictor.on_promoted, settings.block_ms)
     predictor.watcher = watcher
-    watching = asyncio.create_task(watcher.run())  # before serve: the start-up drain may wait on it
+    watching = asyncio.create_task(watcher.run())
     try:
+        await ensure_group(redis, settings.keys.features, GROUP_PREDICTOR)  # rows wait from here on
+        await predictor.loaded.wait()  # reading nothing meanwhile: nothing in flight to stop for
         await serve(redis, settings, [Consumer(settings.keys.features, GROUP_PREDICTOR, predictor.handle)])
     finally:
         watching.cancel()
