@@ -80,9 +80,11 @@ def test_the_card_describes_the_run(found, signal_series, tmp_path) -> None:
     assert sorted(draft.plots) == sorted(p.name for p in tmp_path.glob("*.png"))
     assert len(draft.plots) == 6  # four for P(up), the forecaster's fan chart and coverage by step
     forecast = draft.forecast
-    assert forecast is not None and [r.step for r in forecast.per_step] == list(range(1, 13))
+    assert forecast is not None
+    assert [r.step for r in forecast.per_step] == list(range(1, 13))
     assert set(forecast.per_step[0].coverage) == {"0.5", "0.8", "0.9"}
-    assert forecast.fit_rows > 0 and forecast.calibration_rows > 0
+    assert forecast.fit_rows > 0
+    assert forecast.calibration_rows > 0
     assert draft.hyperparameters == dict(found.tuned.params)
     assert draft.best_iteration == found.tuned.best_iteration
     assert draft.optuna.trials == CONFIG.trials

@@ -20,7 +20,8 @@ def make(steps: int, seed: int = 0) -> Forecaster:
 
 def rows(n: int, seed: int = 1) -> np.ndarray:
     rng = np.random.default_rng(seed)
-    return np.c_[rng.uniform(-1, 1, n), rng.lognormal(-6, 1, n)]
+    out: np.ndarray = np.c_[rng.uniform(-1, 1, n), rng.lognormal(-6, 1, n)]
+    return out
 
 
 @pytest.mark.parametrize("steps", [1, 12, 300])
