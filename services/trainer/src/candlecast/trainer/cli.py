@@ -17,8 +17,11 @@ from candlecast.shared.adapters.snapshots import SnapshotError, read_snapshot
 from candlecast.shared.core.bars import Bars
 from candlecast.shared.core.cards import ModelCard
 from candlecast.shared.core.features import get_feature_set
+from candlecast.shared.core.forecast import MAX_STEPS
 from candlecast.shared.core.messages import MAX_HORIZON, MAX_TRIALS
 from candlecast.trainer.card import Source
+from candlecast.trainer.config import TrainConfig
+from candlecast.trainer.forecast_config import ForecastConfig
 from candlecast.trainer.offline import train_offline
 from candlecast.trainer.settings import TrainerSettings
 
@@ -61,6 +64,16 @@ def summary(card: ModelCard, folder: Path) -> str:
     )
 
 
+def train_config(settings: TrainerSettings, trials: int, forecast_steps: int | None) -> TrainConfig:
+    """The settings' run knobs with the command line's trials and forecast steps."""
+    config = replace(settings.train_config(), trials=trials)
+    if forecast_steps is None:
+        return config
+    if forecast_steps == 0:
+        return replace(config, forecast=None)
+    return replace(config, forecast=replace(config.forecast or ForecastConfig(), steps=forecast_steps))
+
+
 def train_command(
     data: Annotated[Path | None, typer.Option(help="Parquet/CSV bar file")] = None,
     snapshot: Annotated[Path | None, typer.Option(help="snapshot directory")] = None,
@@ -68,12 +81,16 @@ def train_command(
     trials: Annotated[int, typer.Option(min=1, max=MAX_TRIALS, help="Optuna trials")] = 200,
     horizon: Annotated[int, typer.Option(min=1, max=MAX_HORIZON, help="label horizon in bars")] = 1,
     out: Annotated[Path, typer.Option(help="folder for {version}/card.json and plots")] = Path("models"),
+    forecast_steps: Annotated[
+        int | None,
+        typer.Option(min=0, max=MAX_STEPS, help="forecast bars ahead (0: no forecaster; default: settings)"),
+    ] = None,
 ) -> None:
     """Train, calibrate and gate a model offline (no Redis); write its card and plots."""
     series, source = read_series(data, snapshot, timeframe)
     series, chosen = one_timeframe(series, timeframe)
     settings = TrainerSettings()
-    config = replace(settings.train_config(), trials=trials)
+    config = train_config(settings, trials, forecast_steps)
     card, folder = train_offline(
         series, horizon=horizon, timeframe=chosen, out=out, config=config, source=source,
         feature_set=get_feature_set(settings.feature_set),

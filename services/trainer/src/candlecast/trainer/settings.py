@@ -7,9 +7,11 @@ from pydantic import Field, field_validator
 from candlecast.shared.core.calibration import CalibrationMethod
 from candlecast.shared.core.cron import parse_cron
 from candlecast.shared.core.features import DEFAULT
+from candlecast.shared.core.forecast import GRID, MAX_STEPS
 from candlecast.shared.core.messages import Symbol
 from candlecast.shared.settings import Settings
 from candlecast.trainer.config import TrainConfig
+from candlecast.trainer.forecast_config import ForecastConfig
 from candlecast.trainer.gate import DEFAULT_MARGIN
 
 
@@ -37,6 +39,18 @@ class TrainerSettings(Settings):
     )
     train_threads: int = Field(default=2, ge=1, description="LightGBM threads")
 
+    forecast: bool = Field(default=True, description="Fit, score and serve the path forecaster")
+    forecast_steps: int = Field(default=12, ge=1, le=MAX_STEPS, description="Forecast bars ahead")
+    forecast_band: tuple[float, float] = Field(
+        default=(0.1, 0.9), description="Served lower and upper quantile levels (JSON list, 0.01 steps)"
+    )
+    forecast_coverage_bounds: tuple[float, float] = Field(
+        default=(0.75, 0.85), description="Gate: holdout coverage of the 80% band at step 1 and the last"
+    )
+    forecast_crps_tolerance: float = Field(
+        default=0.02, ge=0.0, description="Gate: CRPS may exceed hist-vol's by this share (plus noise)"
+    )
+
     def train_config(self) -> TrainConfig:
         """The run's knobs (the command adds its trials)."""
         return TrainConfig(
@@ -47,7 +61,34 @@ class TrainerSettings(Settings):
             fee_bps=self.fee_bps,
             gate_margin=self.gate_margin,
             n_jobs=self.train_threads,
+            forecast=self.forecast_config(),
         )
+
+    def forecast_config(self) -> ForecastConfig | None:
+        """The path forecaster's knobs, or None when it is switched off."""
+        if not self.forecast:
+            return None
+        return ForecastConfig(
+            steps=self.forecast_steps,
+            band=self.forecast_band,
+            coverage_bounds=self.forecast_coverage_bounds,
+            crps_tolerance=self.forecast_crps_tolerance,
+        )
+
+    @field_validator("forecast_band")
+    @classmethod
+    def _valid_band(cls, value: tuple[float, float]) -> tuple[float, float]:
+        low, high = value
+        if low not in GRID or high not in GRID or not low < 0.5 < high:
+            raise ValueError(f"band {value} must be two levels of 0.01..0.99 around 0.5")
+        return value
+
+    @field_validator("forecast_coverage_bounds")
+    @classmethod
+    def _valid_bounds(cls, value: tuple[float, float]) -> tuple[float, float]:
+        if not 0.0 <= value[0] < value[1] <= 1.0:
+            raise ValueError(f"coverage bounds {value} must be an interval in [0, 1]")
+        return value
 
     @field_validator("retrain_cron")
     @classmethod
