@@ -33,6 +33,8 @@ def test_train_writes_a_schema_valid_card_and_its_plots(env, tmp_path, capsys) -
     assert f"AUC {card['metrics']['auc_roc']:.4f}" in out
     assert f"base rate log loss {card['baselines']['base_rate']['log_loss']:.6f}" in out
     assert f"gate vs base rate: {card['gate']['decision']}" in out
+    step1 = card["forecast"]["per_step"][0]["coverage"]["0.8"]
+    assert f"forecast 12 steps: 80% band covers {step1:.3f} at step 1" in out
 
 
 def test_train_needs_exactly_one_source(env, tmp_path, capsys) -> None:

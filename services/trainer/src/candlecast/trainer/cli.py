@@ -60,8 +60,23 @@ def summary(card: ModelCard, folder: Path) -> str:
             f"base rate log loss {base.log_loss:.6f} (skill {base.log_loss_skill:+.5f})",
             f"ECE before {cal.ece_before:.4f} -> after {cal.ece_after:.4f} ({cal.method})",
             f"gate vs base rate: {gate.decision}: {gate.reason}",
+            *forecast_summary(card),
         ]
     )
+
+
+def forecast_summary(card: ModelCard) -> list[str]:
+    """One line on the path forecaster's holdout scores, if it has one."""
+    f = card.forecast
+    if f is None:
+        return []
+    first, last = f.per_step[0], f.per_step[-1]
+    ratios = [r.crps / r.crps_baseline_hist_vol for r in f.per_step if r.crps_baseline_hist_vol > 0]
+    crps = f"CRPS / hist-vol {min(ratios):.3f}-{max(ratios):.3f}" if ratios else "CRPS n/a"
+    gate = "passed" if f.gate.passed else "failed: " + "; ".join(f.gate.failures)
+    c1, cn = first.coverage["0.8"], last.coverage["0.8"]
+    covers = f"80% band covers {c1:.3f} at step 1, {cn:.3f} at step {last.step}"
+    return [f"forecast {f.steps} steps: {covers}; {crps}; forecast gate {gate}"]
 
 
 def train_config(settings: TrainerSettings, trials: int, forecast_steps: int | None) -> TrainConfig:
