@@ -173,3 +173,18 @@ async def test_rows_right_behind_a_promotion_wait_for_its_slow_load(redis_url, t
     versions = [p["model_version"] for p in await predictions(redis, keys.predictions)]
     assert versions == [v1] * 10 + [v2] * 50
     await redis.aclose()
+
+
+async def test_a_cancelled_predictor_leaves_no_task_behind(redis_url, tmp_path) -> None:
+    redis = Redis.from_url(redis_url)
+    settings = Settings(redis_url=redis_url, home=tmp_path, consumer="p1", batch_size=100, block_ms=20)
+    keys, store = settings.keys, FileModelStore(tmp_path)
+    await promote(redis, store, settings, 1, 1_000)
+    before = asyncio.all_tasks()
+    async with running(redis, settings, store):
+        await add_rows(redis, keys.features, 0, 10)
+        await until(lambda: _has(redis, keys.predictions, 10), 10)  # subscriber and watcher both running
+        assert len(asyncio.all_tasks() - before) >= 3
+    left = [t for t in asyncio.all_tasks() - before if not t.done()]
+    assert left == [], "the subscriber's read loop and the model watcher end with the service"
+    await redis.aclose()

@@ -25,13 +25,15 @@ from redis.asyncio import Redis
 from candlecast.predictor.watcher import ModelWatcher
 from candlecast.shared.adapters.clock import now_ms
 from candlecast.shared.adapters.file_registry import FileModelStore
+from candlecast.shared.adapters.prediction_wire import encode_predictions
 from candlecast.shared.adapters.redis_streams import Outbox, commit, ensure_group, last_id, publish
 from candlecast.shared.adapters.runner import Consumer, serve
+from candlecast.shared.adapters.tasks import cancel_and_wait
 from candlecast.shared.core.constants import GROUP_PREDICTOR
 from candlecast.shared.core.entries import Entry, Origin, dead_letter, decode
 from candlecast.shared.core.messages import FeaturesComputed, ModelLoaded, ModelPromoted, ModelRefused
 from candlecast.shared.core.ports import ModelStore
-from candlecast.shared.core.serving import Served, predict, refusal, triage
+from candlecast.shared.core.serving import Served, predict_batch, refusal, triage
 from candlecast.shared.settings import Settings
 
 log = logging.getLogger("candlecast.predictor")
@@ -71,9 +73,10 @@ class Predictor:
         outbox = Outbox(self.settings.maxlen)
         for dead in decoded.dead:
             outbox.add(self.keys.dlq, dead)
-        for p in predict(served, self._usable(served, decoded.ok, outbox, now), now):
-            outbox.add(self.keys.predictions, p)
-            outbox.add(self.keys.predictions_for(p.symbol), p)
+        batch = predict_batch(served, self._usable(served, decoded.ok, outbox, now), now)
+        for row, data in zip(batch.rows, encode_predictions(batch), strict=True):
+            outbox.add_data(self.keys.predictions, data)  # PredictionMade JSON, encoded once for both
+            outbox.add_data(self.keys.predictions_for(row.symbol), data)
         outbox.ack(self.keys.features, GROUP_PREDICTOR, [e.id for e in entries])
         await commit(self.redis, outbox)
 
@@ -143,7 +146,7 @@ async def serve_predictor(redis: Redis, settings: Settings, store: ModelStore) -
         await predictor.loaded.wait()  # reading nothing meanwhile: nothing in flight to stop for
         await serve(redis, settings, [Consumer(settings.keys.features, GROUP_PREDICTOR, predictor.handle)])
     finally:
-        watching.cancel()
+        await cancel_and_wait([watching])
 
 
 async def main(settings: Settings) -> None:

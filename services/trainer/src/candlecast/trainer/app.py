@@ -23,6 +23,7 @@ from candlecast.shared.adapters.numba_cache import clear_stale_cache
 from candlecast.shared.adapters.redis_streams import Outbox, commit, publish
 from candlecast.shared.adapters.runner import Consumer, serve
 from candlecast.shared.adapters.snapshots import resolve_snapshot
+from candlecast.shared.adapters.tasks import cancel_and_wait
 from candlecast.shared.core.constants import GROUP_TRAINER
 from candlecast.shared.core.entries import Entry, Origin, decode
 from candlecast.shared.core.features import get_feature_set
@@ -153,7 +154,7 @@ async def main(settings: TrainerSettings) -> None:
         await serve(redis, settings, [Consumer(settings.keys.commands, GROUP_TRAINER, trainer.handle)])
     finally:
         if schedule is not None:
-            schedule.cancel()
+            await cancel_and_wait([schedule])
     await redis.aclose()
 
 

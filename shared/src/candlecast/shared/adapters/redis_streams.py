@@ -58,6 +58,10 @@ class Outbox:
     def add(self, stream: str, message: BaseModel) -> None:
         self.adds.append((stream, encode(message)))
 
+    def add_data(self, stream: str, data: bytes) -> None:
+        """An already encoded JSON document (e.g. from `prediction_wire`)."""
+        self.adds.append((stream, data))
+
     def put_hash(self, key: str, mapping: dict[str, bytes | str]) -> None:
         self.hashes.append((key, mapping))
 

@@ -21,6 +21,7 @@ from redis.exceptions import ResponseError
 
 from candlecast.shared.adapters.redis_streams import BatchHandler, drain_pending, ensure_group, reclaim_from
 from candlecast.shared.adapters.retry import guarded
+from candlecast.shared.adapters.tasks import cancel_and_wait
 from candlecast.shared.adapters.wire import JsonFormat
 from candlecast.shared.core.entries import Entry, Origin, entry_from_fields
 from candlecast.shared.settings import Settings
@@ -126,7 +127,22 @@ async def serve(
             subscribe(broker, settings, c)
         if extra is not None:
             extra(broker)
-        await FastStream(broker, logger=log).run()
+        await run_app(broker)
         if not await groups_missing(redis, consumers):
             return
         log.warning("consumer groups vanished (Redis restarted?); recreating them")
+
+
+async def run_app(broker: RedisBroker) -> None:
+    """FastStream's run; cancelled, it still stops the broker and waits for its subscriber tasks.
+
+    `FastStream.run` only stops the broker when it exits by itself: cancelled, it
+    leaves every subscriber's read loop running on the event loop.
+    """
+    try:
+        await FastStream(broker, logger=log).run()
+    except BaseException:
+        tasks = [t for sub in broker.subscribers for t in getattr(sub, "tasks", ())]
+        await broker.stop()  # readers stop looping, their tasks are cancelled, Redis is closed
+        await cancel_and_wait(tasks)
+        raise

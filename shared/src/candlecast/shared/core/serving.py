@@ -8,17 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 
 import numpy as np
 
+from candlecast.shared.core.arrays import F64
 from candlecast.shared.core.card_sections import Latency
-from candlecast.shared.core.forecast import Forecaster, price_paths
-from candlecast.shared.core.messages import FeaturesComputed, PredictionMade
+from candlecast.shared.core.forecast import PricePaths, price_paths
+from candlecast.shared.core.messages import MAX_TS_MS, FeaturesComputed, PredictionMade
 from candlecast.shared.core.model import UpModel
 from candlecast.shared.core.ports import Timer
 from candlecast.shared.core.timeframes import timeframe_ms
 
-LATENCY_PATH = "candlecast.shared.core.serving: triage + predict"
+LATENCY_PATH = "candlecast.shared.core.serving: triage + predict_batch"
 WARMUP_CALLS = 10
 
 
@@ -32,21 +34,50 @@ class Served:
 
 def matrix(model: UpModel, rows: Sequence[FeaturesComputed]) -> np.ndarray:
     """(n, k) float64 in the model's feature order."""
-    names = model.feature_names
-    flat = [row.values[name] for row in rows for name in names]
-    return np.array(flat, dtype=np.float64).reshape(len(rows), len(names))
+    pick = itemgetter(*model.feature_names)  # one C call per row, not one lookup per value
+    picked = [pick(row.values) for row in rows]
+    return np.array(picked, dtype=np.float64).reshape(len(rows), model.n_features)
+
+
+@dataclass(frozen=True, slots=True)
+class Predictions:
+    """One batch's predictions as columns: what its PredictionMade messages carry, row by row."""
+
+    rows: Sequence[FeaturesComputed]
+    prob_up: F64  # (n,) calibrated
+    paths: PricePaths | None  # None: the model has no forecaster (empty forecasts)
+    horizon: int
+    model_version: str
+    produced_at: int
+
+
+def predict_batch(served: Served, rows: Sequence[FeaturesComputed], produced_at: int) -> Predictions:
+    """One vectorised predict for the whole batch: P(up) and, with a forecaster, the price paths.
+
+    Raises ValueError for anything PredictionMade would refuse (P(up) outside [0, 1], a
+    timestamp past MAX_TS_MS), so encoders of these columns need not validate again.
+    """
+    model = served.model
+    X = matrix(model, rows)
+    prob = model.predict_proba(X)
+    f = model.forecaster
+    paths = None
+    if f is not None and rows:
+        close = np.array([row.close for row in rows], dtype=np.float64)
+        ts = np.array([row.ts for row in rows], dtype=np.int64)
+        paths = price_paths(f, X, close, ts, timeframe_ms(model.timeframe))
+    if not np.all((prob >= 0.0) & (prob <= 1.0)):
+        raise ValueError(f"P(up) outside [0, 1]: {prob[~((prob >= 0.0) & (prob <= 1.0))][:3]}")
+    if paths is not None and int(paths.ts.max()) > MAX_TS_MS:
+        raise ValueError("a forecast bar opens after MAX_TS_MS")
+    return Predictions(rows, prob, paths, model.horizon, served.version, produced_at)
 
 
 Step = dict[str, float | int | dict[str, float]]
 
 
-def forecasts(
-    f: Forecaster, X: np.ndarray, rows: Sequence[FeaturesComputed], step_ms: int
-) -> list[list[Step]]:
-    """Each row's path as plain JSON-ready dicts (numpy to lists once: far cheaper than per-value floats)."""
-    close = np.array([row.close for row in rows], dtype=np.float64)
-    ts = np.array([row.ts for row in rows], dtype=np.int64)
-    paths = price_paths(f, X, close, ts, step_ms)
+def steps(paths: PricePaths) -> list[list[Step]]:
+    """Each row's path as plain dicts shaped like OhlcStep."""
     times, mid, low, high = (
         paths.ts.tolist(),
         paths.median.tolist(),
@@ -62,36 +93,31 @@ def forecasts(
             }
             for t, m, lo, hi in zip(times[i], mid[i], low[i], high[i], strict=True)
         ]
-        for i in range(len(rows))
+        for i in range(len(times))
     ]  # fmt: skip
 
 
-def predict(served: Served, rows: Sequence[FeaturesComputed], produced_at: int) -> list[PredictionMade]:
-    """One vectorised predict for the whole batch; P(up) is the calibrated probability.
-
-    A model with a forecaster adds its path (median and band, in prices) to every prediction.
-    """
-    if not rows:
-        return []
-    model = served.model
-    X = matrix(model, rows)
-    probs = model.predict_proba(X).tolist()
-    horizon = model.horizon
-    f = model.forecaster
-    paths = [[]] * len(rows) if f is None else forecasts(f, X, rows, timeframe_ms(model.timeframe))
+def messages(batch: Predictions) -> list[PredictionMade]:
+    """The batch as validated PredictionMade messages (the predictor writes the same JSON faster)."""
+    paths = [[]] * len(batch.rows) if batch.paths is None else steps(batch.paths)
     return [
         PredictionMade(
             symbol=row.symbol,
             timeframe=row.timeframe,
             ts=row.ts,
-            horizon=horizon,
+            horizon=batch.horizon,
             prob_up=p,
             forecast=path,  # plain dicts: pydantic validates them in Rust
-            model_version=served.version,
-            produced_at=produced_at,
+            model_version=batch.model_version,
+            produced_at=batch.produced_at,
         )
-        for row, p, path in zip(rows, probs, paths, strict=True)
+        for row, p, path in zip(batch.rows, batch.prob_up.tolist(), paths, strict=True)
     ]
+
+
+def predict(served: Served, rows: Sequence[FeaturesComputed], produced_at: int) -> list[PredictionMade]:
+    """P(up) (calibrated) for each row and, with a forecaster, its path (median and band, in prices)."""
+    return messages(predict_batch(served, rows, produced_at)) if rows else []
 
 
 def refusal(served_hash: str | None, model: UpModel) -> str | None:
@@ -133,7 +159,7 @@ def triage(
 def measure_latency(
     served: Served, rows: Sequence[FeaturesComputed], timer: Timer, samples: int = 1_000, batch_rows: int = 1
 ) -> Latency:
-    """Milliseconds per `triage` + `predict` call on `batch_rows` rows (cycling through `rows`)."""
+    """Milliseconds per `triage` + `predict_batch` call on `batch_rows` rows (cycling through `rows`)."""
     if not rows or samples < 1 or batch_rows < 1:
         raise ValueError("latency needs rows, samples >= 1 and batch_rows >= 1")
     batches = [
@@ -144,7 +170,7 @@ def measure_latency(
     for i, batch in enumerate(batches):
         start = timer()
         usable, _ = triage(served, batch)
-        predict(served, usable, produced_at=0)
+        predict_batch(served, usable, produced_at=0)
         if i >= WARMUP_CALLS:
             ms[i - WARMUP_CALLS] = (timer() - start) * 1_000.0
     p50, p95, p99 = np.percentile(ms, [50, 95, 99]).tolist()
