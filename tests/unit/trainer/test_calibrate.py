@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from candlecast.shared.core.scoring import ece, log_loss
-from candlecast.trainer.calibrate import choose_shrink, fit_calibrator, fit_sigmoid, pav
+from candlecast.trainer.calibrate import anchor, choose_shrink, fit_calibrator, fit_isotonic, fit_sigmoid, pav
 
 
 def test_pav_pools_violators_by_weight():
@@ -69,3 +69,38 @@ def test_shrink_is_chosen_out_of_sample():
     rng = np.random.default_rng(6)
     raw, y = rng.uniform(size=20_000), (rng.uniform(size=20_000) < 0.5).astype(np.float64)
     assert choose_shrink(raw, y, "isotonic", 0.5) >= 0.8
+
+
+def drifted(n: int, seed: int, shift: float, centre: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
+    """Overconfident raw p around `centre`; the fold's true P(up) = 0.5 + (raw - centre) / 2 + shift."""
+    rng = np.random.default_rng(seed)
+    raw = rng.uniform(centre - 0.3, centre + 0.3, n)
+    y = (rng.uniform(size=n) < 0.5 + (raw - centre) / 2 + shift).astype(np.float64)
+    return raw, y
+
+
+@pytest.mark.parametrize("method", ["isotonic", "sigmoid"])
+def test_a_fold_whose_up_share_drifts_sets_the_shape_not_the_level(method):
+    # the short calibration fold went up 45% of the time, the long run 50%: publish the long run
+    raw, y = drifted(30_000, 7, shift=-0.05)
+    assert y.mean() == pytest.approx(0.45, abs=0.01)
+    cal = fit_calibrator(raw, y, method, base_rate=0.5, raw_level=0.5)
+    assert float(np.mean(cal.apply(raw))) == pytest.approx(0.5, abs=0.002)
+    np.testing.assert_allclose(cal.apply(np.array([0.3, 0.7])), [0.4, 0.6], atol=0.03)  # slope still halved
+
+
+@pytest.mark.parametrize("method", ["isotonic", "sigmoid"])
+def test_the_level_moves_by_base_rate_minus_the_boosters_raw_level(method):
+    # a booster trained with scale_pos_weight centres its raw p on 0.5 for a 30% up-share
+    raw, y = drifted(30_000, 8, shift=-0.17)  # this fold: ~33% up
+    cal = fit_calibrator(raw, y, method, base_rate=0.30, raw_level=0.5)
+    assert float(np.mean(cal.apply(raw))) == pytest.approx(0.30, abs=0.003)
+    assert cal.shrink < 0.2  # the shape is worth keeping
+
+
+def test_anchor_hits_the_level_through_clipping_and_stays_monotone():
+    raw, y = skilled(20_000, 9)
+    cal = anchor(fit_isotonic(raw, y), raw, 0.9)  # values pushed past 1 are clipped; the rest rise more
+    assert float(np.mean(cal.apply(raw))) == pytest.approx(0.9, abs=1e-3)
+    assert (np.diff(cal.y) >= 0).all()
+    assert max(cal.y) == 1.0

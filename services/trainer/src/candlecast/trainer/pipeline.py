@@ -76,8 +76,9 @@ def train(
         n_jobs=config.n_jobs, progress=progress,
     )  # fmt: skip
     base_rate = float(np.mean(y))
-    calibrator = fit_calibrator(tuned.oof_raw, y, config.calibration, base_rate)
     booster = refit(X, y, data.feature_names, tuned.params, tuned.best_iteration)
+    raw_level = float(np.mean(booster.predict(X)))  # the booster's long-run level, paired with base_rate
+    calibrator = fit_calibrator(tuned.oof_raw, y, config.calibration, base_rate, raw_level)
     forecast = None
     if config.forecast is not None:
         start = int(data.ts[split.holdout].min())
