@@ -39,6 +39,9 @@ class FakeBooster:
     def feature_name(self) -> list[str]:
         return self.names
 
+    def num_trees(self) -> int:
+        return 100
+
     def predict(self, X: F64, num_threads: int = 0) -> F64:
         self.calls.append(X)
         self.threads.append(num_threads)

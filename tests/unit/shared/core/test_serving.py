@@ -9,7 +9,7 @@ import pytest
 
 from candlecast.shared.core.calibration import Calibrator
 from candlecast.shared.core.messages import FeaturesComputed, FeatureSetId
-from candlecast.shared.core.model import SMALL_BATCH, UpModel
+from candlecast.shared.core.model import SERIAL_WORK, UpModel
 from candlecast.shared.core.serving import (
     LATENCY_PATH,
     WARMUP_CALLS,
@@ -64,12 +64,12 @@ def test_the_published_probability_is_the_calibrated_one() -> None:
     assert out[0].prob_up == pytest.approx(0.2 * 0.7 + 0.8 * 0.52)
 
 
-def test_small_batches_predict_on_one_thread() -> None:
+def test_small_work_predicts_on_one_thread_big_work_on_the_pool() -> None:
     booster = FakeBooster()
     model = served(booster).model
     model.predict_proba(np.zeros((1, 2)))
-    model.predict_proba(np.zeros((SMALL_BATCH, 2)))
-    model.predict_proba(np.zeros((SMALL_BATCH + 1, 2)))
+    model.predict_proba(np.zeros((SERIAL_WORK // booster.num_trees(), 2)))
+    model.predict_proba(np.zeros((SERIAL_WORK // booster.num_trees() + 1, 2)))
     assert booster.threads == [1, 1, 0], "0: LightGBM's default pool for big batches"
 
 

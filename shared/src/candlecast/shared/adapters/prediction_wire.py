@@ -9,6 +9,8 @@ batches), so readers see the same plain JSON document in `__data__`.
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 import orjson
 
@@ -32,8 +34,9 @@ STEP_KEYS = _step_keys()
 STEP_END = b"}}"
 
 
+@cache
 def _template(steps: int) -> bytes:
-    """One row's forecast list with a %b slot per value."""
+    """One row's forecast list with a %b slot per value (built once per path length)."""
     step = b"".join(key + b"%b" for key in STEP_KEYS) + STEP_END
     return b"[" + b",".join([step] * steps) + b"]"
 

@@ -20,7 +20,10 @@ if TYPE_CHECKING:
     from candlecast.shared.core.forecast import Forecaster
     from candlecast.shared.core.messages import FeatureSetId
 
-SMALL_BATCH = 64  # rows; up to this, one thread predicts faster than a pool wakes up
+# Rows x trees up to which one thread predicts: below it, waking LightGBM's thread pool costs more
+# than it saves. On a busy 2-core box the pool stalled ~8 ms per 256-row call of a 21-tree model
+# (31 us/row vs 0.9 with one thread, bench/predictor.py); 100k tree-rows is ~4 ms on one thread.
+SERIAL_WORK = 100_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +60,7 @@ class UpModel:
             raise ValueError(f"expected shape (n, {self.n_features}), got {X.shape}")
         if X.shape[0] == 0:
             return np.empty(0, dtype=np.float64)
-        threads = 1 if X.shape[0] <= SMALL_BATCH else 0  # 0: LightGBM's default
+        threads = 1 if X.shape[0] * self.booster.num_trees() <= SERIAL_WORK else 0  # 0: LightGBM's default
         raw = np.asarray(self.booster.predict(X, num_threads=threads), dtype=np.float64)
         return np.clip(raw, 0.0, 1.0)
 

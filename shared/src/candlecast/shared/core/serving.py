@@ -135,7 +135,10 @@ def unusable(served: Served, row: FeaturesComputed) -> str | None:
     want = served.model.feature_set.hash
     if row.feature_set.hash != want:
         return f"feature set {row.feature_set.hash} does not match model {served.version} ({want})"
-    missing = [n for n in served.model.feature_names if n not in row.values]
+    names, values = served.model.feature_names, row.values
+    if all(map(values.__contains__, names)):  # the usual case, without a Python loop
+        return None
+    missing = [n for n in names if n not in values]
     if missing:
         return f"row lacks {len(missing)} of the model's features, e.g. {missing[:3]}"
     return None
