@@ -39,6 +39,7 @@ def options() -> argparse.Namespace:
     parser.add_argument("--data", type=Path, nargs="*", help="real bar files instead of synthetic bars")
     parser.add_argument("--jobs", type=int, default=2, help="LightGBM threads")
     parser.add_argument("--timeout", type=float, default=None, help="tuning time limit, seconds")
+    parser.add_argument("--out", type=Path, default=None, help="keep the card, model and plots here")
     return parser.parse_args()
 
 
@@ -62,6 +63,11 @@ def report(card: ModelCard, wall_s: float, trial_s: list[float], rows: int) -> N
     print(f"log-loss skill vs base rate {base.log_loss_skill:+.6f}; Brier skill {base.brier_skill:+.6f}")
     print(f"ECE before {cal.ece_before:.4f} -> after {cal.ece_after:.4f} ({cal.method})")
     print(f"gate: {card.gate.decision}: {card.gate.reason}")
+    if card.forecast is not None:
+        steps = card.forecast.per_step
+        cover = ", ".join(f"step {s.step} {s.coverage['0.8']:.3f}" for s in (steps[0], steps[-1]))
+        ratios = [s.crps / s.crps_baseline_hist_vol for s in steps]
+        print(f"forecast: 80% band covers {cover}; CRPS / hist-vol {min(ratios):.3f}..{max(ratios):.3f}")
 
 
 def main() -> None:
@@ -78,11 +84,13 @@ def main() -> None:
         if trial % 20 == 0 or trial == trials:
             print(f"  trial {trial}/{trials} at {stamps[-1] - start:.0f} s, best {best}", flush=True)
 
-    with tempfile.TemporaryDirectory(prefix="candlecast-bench-train-") as out:
-        card, _ = train_offline(
-            series, horizon=args.horizon, timeframe=args.timeframe, out=Path(out), config=config,
-            progress=progress,
+    with tempfile.TemporaryDirectory(prefix="candlecast-bench-train-") as tmp:
+        card, folder = train_offline(
+            series, horizon=args.horizon, timeframe=args.timeframe, out=args.out or Path(tmp),
+            config=config, progress=progress,
         )  # fmt: skip
+    if args.out:
+        print(f"card and plots in {folder}")
     wall = time.perf_counter() - start
     trial_s = [b - a for a, b in zip([start, *stamps], stamps, strict=False)]
     report(card, wall, trial_s, rows)
