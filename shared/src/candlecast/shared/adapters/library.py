@@ -8,7 +8,7 @@
 `Predictor` loads lazily: the first call reads the model's files and checks every checksum
 (model.json against the card and the champion pointer, the booster and forecaster against
 model.json), once, under a lock. It then runs the shared core the predictor service runs
-(`UpModel.predict_proba`, `forecast.price_paths`), so its numbers are the service's.
+(`UpModel.predict_proba`, `forecast.fast_price_paths`), so its numbers are the service's.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from candlecast.shared.core.bars import Bars
 from candlecast.shared.core.cards import ModelCard
 from candlecast.shared.core.constants import CARD_FILE, MODELS_DIR
 from candlecast.shared.core.features import compute, get_feature_set
-from candlecast.shared.core.forecast import PricePaths, price_paths
+from candlecast.shared.core.forecast import PricePaths, fast_price_paths
 from candlecast.shared.core.model import UpModel
 from candlecast.shared.core.ports import ModelIntegrityError
 from candlecast.shared.core.predictions import BarPrediction, ForecastPath, MissingFeaturesError
@@ -164,7 +164,7 @@ class Predictor:
         ts = np.asarray(last_ts, dtype=np.int64).reshape(-1)
         if not close.shape == ts.shape == (x.shape[0],):
             raise ValueError(f"need one last_close and last_ts per row ({x.shape[0]})")
-        return price_paths(model.forecaster, x, close, ts, timeframe_ms(model.timeframe))
+        return fast_price_paths(model.forecaster, x, close, ts, timeframe_ms(model.timeframe))
 
     def predict_bars(self, bars: Bars) -> BarPrediction:
         """P(up) and path for the last of `bars` (one series, oldest first, with warm-up history).

@@ -14,7 +14,7 @@ import numpy as np
 
 from candlecast.shared.core.arrays import F64
 from candlecast.shared.core.card_sections import Latency
-from candlecast.shared.core.forecast import PricePaths, price_paths
+from candlecast.shared.core.forecast import PricePaths, fast_price_paths
 from candlecast.shared.core.messages import MAX_TS_MS, FeaturesComputed, PredictionMade
 from candlecast.shared.core.model import UpModel
 from candlecast.shared.core.ports import Timer
@@ -65,7 +65,7 @@ def predict_batch(served: Served, rows: Sequence[FeaturesComputed], produced_at:
     if f is not None and rows:
         close = np.array([row.close for row in rows], dtype=np.float64)
         ts = np.array([row.ts for row in rows], dtype=np.int64)
-        paths = price_paths(f, X, close, ts, timeframe_ms(model.timeframe))
+        paths = fast_price_paths(f, X, close, ts, timeframe_ms(model.timeframe))
     if not np.all((prob >= 0.0) & (prob <= 1.0)):
         raise ValueError(f"P(up) outside [0, 1]: {prob[~((prob >= 0.0) & (prob <= 1.0))][:3]}")
     if paths is not None and int(paths.ts.max()) > MAX_TS_MS:
