@@ -7,16 +7,25 @@ rate, so a model with no skill publishes the base rate instead of confident nois
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
-if TYPE_CHECKING:
-    from candlecast.shared.core.arrays import F64
+from candlecast.shared.core.arrays import F64, Derived
 
 CalibrationMethod = Literal["identity", "isotonic", "sigmoid"]
 P_FLOOR = 1e-6
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Knots(Derived):
+    """The isotonic knots as arrays, built once per calibrator (not on every `apply`)."""
+
+    x: F64
+    y: F64
 
 
 class Calibrator(BaseModel):
@@ -31,12 +40,14 @@ class Calibrator(BaseModel):
     b: float = Field(default=0.0, description="Sigmoid: intercept")
     shrink: float = Field(default=0.0, ge=0.0, le=1.0, description="Weight of the base rate")
     base_rate: float = Field(default=0.5, ge=0.0, le=1.0, description="Training share of up labels")
+    _knots: Knots = PrivateAttr()
 
     @model_validator(mode="after")
-    def _knots(self) -> Calibrator:
+    def _check_knots(self) -> Calibrator:
+        xs, ys = np.asarray(self.x, dtype=np.float64), np.asarray(self.y, dtype=np.float64)
+        self._knots = Knots(xs, ys)
         if self.method != "isotonic":
             return self
-        xs, ys = np.asarray(self.x), np.asarray(self.y)
         if xs.shape[0] == 0 or xs.shape != ys.shape:
             raise ValueError("isotonic needs as many knots x as values y, at least one")
         if np.any(np.diff(xs) <= 0) or np.any(np.diff(ys) < 0):
@@ -45,17 +56,33 @@ class Calibrator(BaseModel):
             raise ValueError("isotonic values must lie in [0, 1]")
         return self
 
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Calibrator:
+        """A copy; with `update`, validated again so the knots follow the new fields."""
+        if update:
+            return type(self).model_validate({**self.model_dump(), **update})
+        return super().model_copy(deep=deep)
+
+    @property
+    def knots(self) -> Knots:
+        private: dict[str, Knots] = self.__pydantic_private__  # type: ignore[assignment]
+        return private["_knots"]  # the slot itself: `self._knots` costs ~2.5 us in pydantic's __getattr__
+
     def apply(self, p: F64) -> F64:
-        """Calibrated P(up) for raw P(up), elementwise, kept inside [P_FLOOR, 1 - P_FLOOR]."""
-        q = np.clip(np.asarray(p, dtype=np.float64), 0.0, 1.0)
+        """Calibrated P(up) for raw P(up), elementwise, kept inside [P_FLOOR, 1 - P_FLOOR].
+
+        ufuncs with `out=` rather than np.clip: the same numbers, without ~3 us of Python per clip.
+        """
+        q = np.maximum(np.asarray(p, dtype=np.float64), 0.0)
+        np.minimum(q, 1.0, out=q)
         if self.method == "isotonic":
-            q = np.interp(q, self.x, self.y)
+            q = np.interp(q, self.knots.x, self.knots.y)
         elif self.method == "sigmoid":
-            z = np.log(np.clip(q, P_FLOOR, 1.0 - P_FLOOR))
-            z -= np.log1p(-np.clip(q, P_FLOOR, 1.0 - P_FLOOR))
+            inside = np.minimum(np.maximum(q, P_FLOOR), 1.0 - P_FLOOR)
+            z = np.log(inside) - np.log1p(-inside)
             q = 1.0 / (1.0 + np.exp(-(self.a * z + self.b)))
         q = (1.0 - self.shrink) * q + self.shrink * self.base_rate
-        return np.clip(q, P_FLOOR, 1.0 - P_FLOOR)
+        np.maximum(q, P_FLOOR, out=q)
+        return np.minimum(q, 1.0 - P_FLOOR, out=q)
 
 
 IDENTITY = Calibrator()
