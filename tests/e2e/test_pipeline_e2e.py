@@ -69,6 +69,22 @@ def stack(redis_url: str, tmp_path: Path):
         print(f"--- {log.name}\n{log.read_text()[-3000:]}")
 
 
+def coherent(bar: dict[str, float]) -> bool:
+    return bar["low"] <= min(bar["open"], bar["close"]) <= max(bar["open"], bar["close"]) <= bar["high"]
+
+
+def assert_paths(preds: list[dict[str, object]], steps: int = 12) -> None:
+    """Every prediction carries a coherent `steps`-bar path with bands, one bar apart."""
+    for p in preds:
+        path = p["forecast"]
+        assert isinstance(path, list)
+        assert len(path) == steps, p
+        assert [s["ts"] for s in path] == [int(p["ts"]) + TF_MS * (i + 1) for i in range(steps)]
+        for s in path:
+            assert all(coherent(bar) for bar in (s, s["lower"], s["upper"])), s
+            assert all(s["lower"][k] <= s[k] <= s["upper"][k] for k in ("open", "high", "low", "close")), s
+
+
 def test_bars_to_promoted_predictions_and_hot_reload(stack, tmp_path: Path) -> None:
     env, fleet, client = stack
     keys_pred = "candlecast:predictions"
@@ -96,6 +112,7 @@ def test_bars_to_promoted_predictions_and_hot_reload(stack, tmp_path: Path) -> N
     assert len({(p["symbol"], p["ts"]) for p in preds}) == served, "each row predicted once"
     assert {p["model_version"] for p in preds} == {v1}
     assert all(0.0 <= float(p["prob_up"]) <= 1.0 and p["horizon"] == 3 for p in preds)
+    assert_paths(preds)
     for symbol in SYMBOLS:
         own = entries(client, f"candlecast:predictions:{symbol}")
         assert [p["ts"] for p in own] == [p["ts"] for p in preds if p["symbol"] == symbol]
@@ -109,4 +126,5 @@ def test_bars_to_promoted_predictions_and_hot_reload(stack, tmp_path: Path) -> N
     latest = entries(client, keys_pred)[len(preds) :]
     assert len(latest) == len(SYMBOLS) * more
     assert {p["model_version"] for p in latest} == {v2}, "every predictor hot-reloads without a restart"
+    assert_paths(latest)
     assert client.xlen("candlecast:dlq") == 0
