@@ -1,4 +1,5 @@
-"""A seeded synthetic market: a geometric random walk, optionally with a planted signal.
+"""A seeded synthetic market: a geometric random walk, optionally with a planted signal,
+volatility regimes and a common factor that correlates the symbols (see drivers.py).
 
 With `signal` b > 0 each log return gets a momentum term, r[t] = e[t] + b * m[t-1], where
 m is the exponentially weighted mean of past log returns (span SIGNAL_SPAN bars): a
@@ -6,9 +7,10 @@ feature computed from past bars alone can then predict the coming returns. The n
 is scaled so that returns keep the standard deviation `vol`. With b = 0 (the default)
 the path is exactly the plain random walk, draw for draw.
 
-Pure: no clock, no I/O. Each symbol has its own random streams, derived from the seed
-and the symbol name, and each stream draws a fixed amount per bar, so the path does
-not depend on how it is cut into chunks or which other symbols are generated.
+Pure: no clock, no I/O (`due(now)` takes the time from the caller). Each symbol has its
+own random streams, derived from the seed and the symbol name, and each stream draws a
+fixed amount per bar, so the path does not depend on how it is cut into chunks or which
+other symbols are generated.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
+from candlecast.ingest.drivers import Regimes, drivers, mix
 from candlecast.shared.core.bars import Bars
 from candlecast.shared.core.timeframes import timeframe_ms
 
@@ -100,6 +103,8 @@ class SyntheticMarket:
         start_price: float = 100.0,
         vol: float = 0.002,
         signal: float = 0.0,
+        regimes: Regimes | None = None,
+        correlation: float = 0.0,
     ) -> None:
         if start_price <= 0 or vol < 0:
             raise ValueError("start_price must be > 0 and vol >= 0")
@@ -111,22 +116,40 @@ class SyntheticMarket:
         self.vol = vol
         self.signal = signal
         self._noise_vol = vol / noise_scale(signal)
+        self.correlation = correlation
+        self._drivers = drivers(seed, regimes, correlation)
         self._walks = [_walk(s, seed, start_price) for s in symbols]
+        self._produced = 0
+
+    @property
+    def next_ts(self) -> int:
+        """Open time of the next bar the market will produce."""
+        return self.start_ts + self._produced * self.step_ms
+
+    def due(self, now: int) -> int:
+        """How many of the coming bars have closed (ts + timeframe <= `now`, UTC ms)."""
+        return max(0, (now - self.next_ts) // self.step_ms)
 
     def next_chunk(self, n: int) -> list[Bars]:
         """The next `n` bars of every symbol, in the order the symbols were given."""
         if n < 0:
             raise ValueError(f"n must be >= 0, got {n}")
-        return [self._advance(walk, n) for walk in self._walks]
+        scale, factor = self._drivers.advance(n)
+        self._produced += n
+        return [self._advance(walk, n, scale, factor) for walk in self._walks]
 
-    def _advance(self, walk: _Walk, n: int) -> Bars:
-        steps = walk.returns.standard_normal(n) * self._noise_vol
+    def _advance(self, walk: _Walk, n: int, scale: F64 | None, factor: F64 | None) -> Bars:
+        steps = mix(walk.returns.standard_normal(n), factor, self.correlation) * self._noise_vol
+        if scale is not None:
+            steps = steps * scale
         if self.signal:
             steps, walk.momentum = _ewma_step(steps, self.signal, walk.momentum)
         # A running sum continued from the last price adds in the same order as one long sum.
         log_path = np.cumsum(np.concatenate([[walk.log_price], steps]))
         open_, close = np.exp(log_path[:-1]), np.exp(log_path[1:])
         wick_up, wick_down = walk.wicks.standard_exponential((n, 2)).T * (self.vol * WICK_SCALE)
+        if scale is not None:
+            wick_up, wick_down = wick_up * scale, wick_down * scale
         high = np.maximum(open_, close) * np.exp(wick_up)
         low = np.minimum(open_, close) * np.exp(-wick_down)
         volume = np.exp(VOLUME_LOG_MEAN + VOLUME_LOG_SD * walk.volumes.standard_normal(n))
@@ -146,9 +169,19 @@ def synthetic_bars(
     start_price: float = 100.0,
     vol: float = 0.002,
     signal: float = 0.0,
+    regimes: Regimes | None = None,
+    correlation: float = 0.0,
 ) -> list[Bars]:
     """`n` bars per symbol of a seeded geometric random walk (planted momentum if `signal` > 0)."""
     market = SyntheticMarket(
-        symbols, timeframe, start_ts, seed, start_price=start_price, vol=vol, signal=signal
+        symbols,
+        timeframe,
+        start_ts,
+        seed,
+        start_price=start_price,
+        vol=vol,
+        signal=signal,
+        regimes=regimes,
+        correlation=correlation,
     )
     return market.next_chunk(n)
