@@ -57,7 +57,7 @@ def test_each_compose_command_starts_against_local_redis(redis_url: str, tmp_pat
     procs = {}
     for name in SERVICES:
         env = {**os.environ, **{k: str(v) for k, v in spec[name]["environment"].items()}}
-        env |= {"CANDLECAST_REDIS_URL": redis_url, "CANDLECAST_HOME": str(tmp_path), "CANDLECAST_RATE": "50"}
+        env |= {"CANDLECAST_REDIS_URL": redis_url, "CANDLECAST_HOME": str(tmp_path)}
         log = (tmp_path / f"{name}.log").open("wb")
         cmd = [sys.executable, "-m", "candlecast.cli", *spec[name]["command"]]
         procs[name] = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)

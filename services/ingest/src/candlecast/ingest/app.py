@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from functools import partial
 from typing import Literal, Protocol
 
 from pydantic import Field
 from redis.asyncio import Redis
 
+from candlecast.ingest.drivers import Regimes
+from candlecast.ingest.live import closed_chunk, run_live
 from candlecast.ingest.publish import publish_bars, record, time_ordered
 from candlecast.ingest.synthetic import SyntheticMarket
 from candlecast.shared.adapters.barstore import BarStore
@@ -33,7 +36,10 @@ class IngestSettings(Settings):
         default=0.0, ge=0.0, lt=1.0, description="Planted momentum in the synthetic market (0: a random walk)"
     )
     backfill_bars: int = Field(default=3_000, ge=0, description="History published at start, per symbol")
-    rate: float = Field(default=5.0, gt=0, description="Synthetic bars per second per symbol after backfill")
+    synthetic_correlation: float = Field(
+        default=0.0, ge=0.0, lt=1.0, description="Correlation of the synthetic symbols' returns"
+    )
+    synthetic_regimes: bool = Field(default=False, description="Calm/volatile volatility regimes")
 
 
 class BarSource(Protocol):
@@ -41,7 +47,8 @@ class BarSource(Protocol):
 
 
 def synthetic_source(settings: IngestSettings, store: BarStore) -> SyntheticMarket:
-    """Starts `backfill_bars` before now, or right after what the store already holds."""
+    """Starts `backfill_bars` before now (the last one closing by now), or right after what
+    the store already holds; `run_live` then emits each bar only once the clock passes its close."""
     tf = timeframe_ms(settings.timeframe)
     start = (now_ms() // tf - settings.backfill_bars) * tf
     stored = [store.last_ts(s, settings.timeframe) for s in settings.symbols]
@@ -49,7 +56,13 @@ def synthetic_source(settings: IngestSettings, store: BarStore) -> SyntheticMark
     if resume is not None and resume >= start:
         start = resume + tf
     return SyntheticMarket(
-        settings.symbols, settings.timeframe, start, settings.seed, signal=settings.synthetic_signal
+        settings.symbols,
+        settings.timeframe,
+        start,
+        settings.seed,
+        signal=settings.synthetic_signal,
+        regimes=Regimes() if settings.synthetic_regimes else None,
+        correlation=settings.synthetic_correlation,
     )
 
 
@@ -61,14 +74,14 @@ async def emit(redis: Redis, store: BarStore, settings: IngestSettings, series: 
 async def main(settings: IngestSettings) -> None:
     redis = Redis.from_url(settings.url)
     store = BarStore(settings.home)
-    source: BarSource = synthetic_source(settings, store)
-    await emit(redis, store, settings, source.next_chunk(settings.backfill_bars))
-    log.info("ingest: backfilled %d bars per symbol of %s", settings.backfill_bars, settings.symbols)
-    tick = 1.0 / settings.rate
+    market = synthetic_source(settings, store)
+    backfill = closed_chunk(market, now_ms())
+    await emit(redis, store, settings, backfill)
+    log.info(
+        "ingest: backfilled %d bars per symbol of %s", len(backfill[0]) if backfill else 0, settings.symbols
+    )
     try:
-        while True:
-            await emit(redis, store, settings, source.next_chunk(1))
-            await asyncio.sleep(tick)
+        await run_live(market, now_ms, asyncio.sleep, partial(emit, redis, store, settings))
     finally:
         await redis.aclose()
 

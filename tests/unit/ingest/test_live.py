@@ -1,0 +1,73 @@
+"""The synthetic source at the clock's pace, driven by a fake clock: never a bar from the future."""
+
+from __future__ import annotations
+
+import asyncio
+
+import numpy as np
+
+from candlecast.ingest.live import closed_chunk, run_live
+from candlecast.ingest.synthetic import SyntheticMarket
+from candlecast.shared.core.bars import Bars
+
+NOW = 1_767_225_603_217  # not on a bar boundary
+STEP = 5_000
+
+
+class FakeClock:
+    def __init__(self, now: int, jitter_ms: int) -> None:
+        self.now = now
+        self.rng = np.random.default_rng(0)
+        self.jitter_ms = jitter_ms
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> int:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += int(seconds * 1000) + int(self.rng.integers(0, self.jitter_ms + 1))
+
+
+def market(backfill: int) -> SyntheticMarket:
+    start = (NOW // STEP - backfill) * STEP
+    return SyntheticMarket(["AAA", "BBB"], "5s", start, seed=3, signal=0.3, correlation=0.5)
+
+
+def test_the_backfill_ends_now_with_the_last_bar_closed() -> None:
+    (a, b) = closed_chunk(market(100), NOW)
+    assert len(a) == len(b) == 100
+    assert a.ts[-1] + STEP <= NOW < a.ts[-1] + 2 * STEP
+    assert closed_chunk(market(100), NOW)[0].ts.tolist() == a.ts.tolist()
+
+
+def test_live_bars_leave_only_after_their_close_and_none_is_missed() -> None:
+    clock = FakeClock(NOW, jitter_ms=7_000)  # sleeps overshoot by up to 7 s: bars bunch up
+    sent: list[tuple[int, Bars]] = []
+
+    async def emit(chunk: list[Bars]) -> None:
+        sent.extend((clock(), bars) for bars in chunk)
+
+    live = market(50)
+    produced = asyncio.run(run_live(live, clock, clock.sleep, emit, bars=400))
+    assert produced >= 400
+    for at, bars in sent:
+        assert (bars.ts + STEP <= at).all(), "a bar left before its close time"
+    ts = np.concatenate([b.ts for _, b in sent if b.symbol == "AAA"])
+    assert np.array_equal(ts, ts[0] + STEP * np.arange(ts.size)), "every bar once, in order"
+    assert ts[0] + STEP <= NOW
+    assert ts.size == produced
+    assert max(clock.sleeps) <= STEP / 1000, "it never sleeps past the next close"
+
+
+def test_without_jitter_each_bar_leaves_at_its_close() -> None:
+    clock = FakeClock(NOW, jitter_ms=0)
+    lags: list[int] = []
+
+    async def emit(chunk: list[Bars]) -> None:
+        lags.extend((clock() - (chunk[0].ts + STEP)).tolist())
+
+    asyncio.run(run_live(market(0), clock, clock.sleep, emit, bars=20))
+    assert len(lags) == 20
+    assert min(lags) >= 0, "never before the close"
+    assert max(lags) <= 1, "within a ms of it"
