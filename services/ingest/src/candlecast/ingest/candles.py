@@ -1,0 +1,63 @@
+"""Pure rules for exchange candles: which are closed, what is missing, when to poll, how long to back off.
+
+Times are UTC epoch ms; `tf` is the timeframe length in ms.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from candlecast.shared.core.bars import Bars
+
+SETTLE_MS = 2_000  # a candle counts as closed this long after its close time on the exchange's clock
+
+
+def stream_symbol(symbol: str) -> str:
+    """The symbol on candlecast's streams: ccxt's `BTC/USDT` becomes `BTCUSDT`."""
+    return symbol.replace("/", "")
+
+
+def closed_before(exchange_now: int, tf: int, settle_ms: int = SETTLE_MS) -> int:
+    """End (exclusive) of the open times of closed candles: t is closed when t + tf <= now - settle.
+
+    `exchange_now` must be read from the exchange before the candles are requested, so a
+    candle the exchange called forming can never pass.
+    """
+    return (exchange_now - settle_ms - tf) // tf * tf + tf
+
+
+def next_poll(exchange_now: int, tf: int, settle_ms: int = SETTLE_MS) -> int:
+    """Exchange time of the next poll: just after the next timeframe boundary has settled."""
+    return (exchange_now - settle_ms) // tf * tf + tf + settle_ms
+
+
+def missing_runs(stored: np.ndarray, start: int, end: int, tf: int) -> list[tuple[int, int]]:
+    """Runs [a, b) of bar times in [start, end) on the tf grid that `stored` (sorted ts) lacks."""
+    first = -(-start // tf) * tf
+    grid = np.arange(first, end, tf, dtype=np.int64)
+    absent = grid[~np.isin(grid, stored)]
+    if not len(absent):
+        return []
+    breaks = np.flatnonzero(np.diff(absent) != tf) + 1
+    return [(int(run[0]), int(run[-1]) + tf) for run in np.split(absent, breaks)]
+
+
+def rows_to_bars(rows: Sequence[Sequence[Any]], symbol: str, timeframe: str) -> Bars:
+    """ccxt OHLCV rows ([ts, o, h, l, c, v]) as Bars, sorted, one row per ts, incomplete rows dropped."""
+    complete = [r for r in rows if len(r) >= 6 and all(x is not None for x in r[:6])]
+    if not complete:
+        return Bars.empty(symbol, timeframe)
+    table = np.array([[float(x) for x in r[1:6]] for r in complete], dtype=np.float64)
+    ts = np.array([int(r[0]) for r in complete], dtype=np.int64)
+    _, first = np.unique(ts, return_index=True)
+    cols = table[first].T
+    return Bars(symbol, timeframe, ts[first], cols[0], cols[1], cols[2], cols[3], cols[4])
+
+
+def backoff_s(attempt: int, base_s: float, cap_s: float, retry_after_s: float | None) -> float:
+    """Exponential backoff (base * 2^attempt, capped), never shorter than the server's Retry-After."""
+    delay = min(cap_s, base_s * 2.0**attempt)
+    return float(max(delay, retry_after_s or 0.0))
