@@ -193,3 +193,50 @@ async def test_out_of_range_fields_are_dead_lettered_not_crashes(redis_url, tmp_
     assert len(reasons) == 2
     assert all(r.startswith("schema check failed") for r in reasons)
     await redis.aclose()
+
+
+async def test_future_and_wrong_unit_bars_are_dead_lettered_and_the_series_goes_on(
+    redis_url, tmp_path
+) -> None:
+    s = settings(redis_url, tmp_path)
+    redis = Redis.from_url(redis_url)
+    await ensure_group(redis, s.keys.bars, s.group)
+    good = as_json(market(warmup_bars(DEFAULT) + 40))
+    ts = json.loads(good[20])["ts"]
+    wrong = [
+        json.dumps({**json.loads(good[20]), "ts": 4_102_444_800_000}).encode(),  # 2100-01-01
+        json.dumps({**json.loads(good[20]), "ts": ts // 1000}).encode(),  # seconds
+        json.dumps({**json.loads(good[20]), "ts": ts * 1000}).encode(),  # microseconds
+    ]
+    await add_bars(redis, s.keys.bars, [*good[:20], *wrong, *good[20:]])
+    await FeaturesWorker(redis, s, DEFAULT).handle(await read_group(redis, s))
+
+    reasons = [d["reason"] for d in await rows_of(redis, s.keys.dlq)]
+    assert len(reasons) == 3
+    assert reasons[0].startswith("bar from the future")
+    assert "looks like seconds" in reasons[1]
+    assert "looks like microseconds" in reasons[2]
+    rows = await rows_of(redis, s.keys.features)
+    assert [r["ts"] for r in rows] == [json.loads(g)["ts"] for g in good[-len(rows) :]]
+    assert len(rows) == 41, "every real bar after the bad ones got its feature row"
+    await redis.aclose()
+
+
+async def test_exact_duplicates_are_counted_and_conflicting_ones_dead_lettered(redis_url, tmp_path) -> None:
+    s = settings(redis_url, tmp_path)
+    redis = Redis.from_url(redis_url)
+    await ensure_group(redis, s.keys.bars, s.group)
+    good = as_json(market(warmup_bars(DEFAULT) + 5))
+    await add_bars(redis, s.keys.bars, good)
+    await FeaturesWorker(redis, s, DEFAULT).handle(await read_group(redis, s))
+    conflicting = json.dumps({**json.loads(good[-2]), "volume": 123456.0}).encode()
+    await add_bars(redis, s.keys.bars, [good[-1], good[-3], conflicting])  # published again
+    await FeaturesWorker(redis, s, DEFAULT).handle(await read_group(redis, s))  # a restarted worker
+
+    dead = await rows_of(redis, s.keys.dlq)
+    assert [d["reason"].split(":")[0] for d in dead] == ["conflicting duplicate"]
+    assert await redis.xlen(s.keys.features) == 6, "no row twice"
+    state = await redis.hget(s.keys.feature_state("AAA", "5m"), "duplicates")
+    assert state == b"2"
+    assert (await redis.xpending(s.keys.bars, s.group))["pending"] == 0
+    await redis.aclose()

@@ -6,6 +6,7 @@ import numpy as np
 
 from candlecast.features.step import Series, SeriesKey, partition_of, step
 from candlecast.ingest.synthetic import synthetic_bars
+from candlecast.shared.core.admission import Recent
 from candlecast.shared.core.bars import Bars
 from candlecast.shared.core.entries import Entry, Origin
 from candlecast.shared.core.features import SEED, compute, new_state, warmup_bars
@@ -58,6 +59,7 @@ def test_out_of_order_bars_are_dead_lettered_and_the_rest_flow() -> None:
     series = fresh()
     step(series, entries(messages[:-3]), SEED, ORIGIN, NOW)
     last_ts = messages[-4].ts
+    series[KEY].recent = Recent(size=2)  # older bars than the window can't be told duplicates
     late = [messages[-2], messages[5], messages[-1]]  # the middle one is long past
     result = step(series, entries(late, first_id=100), SEED, ORIGIN, NOW)
     assert [r.ts for r in result.rows] == [messages[-2].ts, messages[-1].ts]
@@ -98,3 +100,15 @@ def test_partition_of_is_stable_across_processes_and_spreads_symbols() -> None:
     assert [partition_of(s, 4) for s in names] == [3, 0, 0, 3, 3, 3, 2, 2]
     assert partition_of("BTCUSDT", 7) == 1
     assert {partition_of(s, 1) for s in names} == {0}
+
+
+def test_a_lone_bar_far_ahead_is_dead_lettered_and_the_real_next_bars_enter() -> None:
+    messages = market(warmup_bars(SEED) + 4).to_messages()
+    series = fresh()
+    step(series, entries(messages[:-4]), SEED, ORIGIN, NOW)
+    ahead = messages[-4].model_copy(update={"ts": NOW - 86_400_000})  # closed, but a year ahead
+    result = step(series, entries([ahead, *messages[-4:]], first_id=100), SEED, ORIGIN, NOW)
+    (dead,) = result.dead
+    assert dead.reason.startswith(f"implausible jump: ts {ahead.ts}")
+    assert [r.ts for r in result.rows] == [m.ts for m in messages[-4:]]
+    assert series[KEY].state.last_ts == messages[-1].ts

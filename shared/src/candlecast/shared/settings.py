@@ -9,6 +9,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from candlecast.shared.core.admission import DAY_MS, Rules
 from candlecast.shared.core.constants import DEFAULT_PREFIX, Keys
 
 
@@ -37,6 +38,20 @@ class Settings(BaseSettings):
     batch_size: int = Field(default=500, ge=1, description="Max entries per stream read")
     block_ms: int = Field(default=100, ge=1, description="Stream read block time")
     log_level: str = Field(default="INFO", description="Logging level")
+    bar_skew_ms: int = Field(
+        default=5_000, ge=0, description="A bar may close at most this far after now (clock skew)"
+    )
+    bar_max_jump_days: float = Field(
+        default=7.0, gt=0, description="A bar further ahead of its series' last bar is refused..."
+    )
+    bar_jump_confirm: int = Field(
+        default=3, ge=1, description="...unless this many bars in a row agree on the jump"
+    )
+
+    @property
+    def admission(self) -> Rules:
+        """What a bar must be to enter (`core.admission`)."""
+        return Rules(self.bar_skew_ms, int(self.bar_max_jump_days * DAY_MS), self.bar_jump_confirm)
 
     @property
     def keys(self) -> Keys:

@@ -12,7 +12,7 @@ from candlecast.shared.core.serving import Served, messages, predict_batch
 from tests.support.forecasters import random_forecaster
 from tests.support.models import FS, FakeBooster
 
-SYMBOLS = ("BTCUSDT", 'we"ird\\sym', "ÉTH/ÜSD", "x")
+SYMBOLS = ("BTCUSDT", "BTC-USDT:PERP", "eth.usd", "x")  # all of Symbol's charset
 
 
 def random_rows(n: int, seed: int) -> list[FeaturesComputed]:

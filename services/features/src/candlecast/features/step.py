@@ -2,7 +2,8 @@
 
 Per-series state lives in `Series`. Each carries the id of the last bar entry it
 absorbed, so a batch redelivered after a crash is recognised and skipped rather
-than mistaken for out-of-order bars.
+than mistaken for out-of-order bars. Bars pass `core.admission`'s rules first:
+a refused bar is dead-lettered and never advances its series.
 """
 
 from __future__ import annotations
@@ -12,12 +13,15 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from candlecast.shared.core.admission import Jump, Recent, Rules, duplicate_kind, jump_refusal, time_refusal
+from candlecast.shared.core.admission import values_of as bar_values
 from candlecast.shared.core.bars import Bars
 from candlecast.shared.core.entries import Entry, Origin, dead_letter, id_key
 from candlecast.shared.core.features import FeatureRows, FeatureSet, FeatureState, advance
 from candlecast.shared.core.messages import SCHEMA_VERSION, BarClosed, DeadLettered, FeaturesComputed
 
 SeriesKey = tuple[str, str]
+DEFAULT_RULES = Rules()
 
 
 @dataclass(slots=True)
@@ -26,6 +30,9 @@ class Series:
 
     state: FeatureState
     entry_id: str = "0-0"
+    recent: Recent = field(default_factory=Recent)
+    jump: Jump = field(default_factory=Jump)
+    duplicates: int = 0
 
 
 @dataclass(slots=True)
@@ -33,6 +40,7 @@ class StepResult:
     rows: list[FeaturesComputed] = field(default_factory=list)
     dead: list[DeadLettered] = field(default_factory=list)
     touched: set[SeriesKey] = field(default_factory=set)
+    duplicates: int = 0
 
 
 def partition_of(symbol: str, partitions: int) -> int:
@@ -55,12 +63,14 @@ def step(
     feature_set: FeatureSet,
     origin: Origin,
     now_ms: int,
+    rules: Rules = DEFAULT_RULES,
 ) -> StepResult:
     """Advance every series in `bars` (all present in `series`); collect rows and dead letters."""
     result = StepResult()
     for key, items in group_by_series(bars).items():
         current = series[key]
-        fresh = _in_order(current, items, origin, now_ms, result.dead)
+        admit = _Admit(current, origin, now_ms, rules, result)
+        fresh = [item for item in items if admit(*item)]
         if items:
             current.entry_id = items[-1][0].id
             result.touched.add(key)
@@ -72,32 +82,58 @@ def step(
                 dead_letter(origin, e, f"feature engine refused the bar: {exc}", now_ms) for e, _ in fresh
             )
             continue
+        for bar in bars_in:
+            current.recent.add(bar.ts, bar_values(bar))
         if rows is not None:
             result.rows.extend(to_messages(key, rows, bars_in, feature_set))
     return result
 
 
-def _in_order(
-    current: Series,
-    items: list[tuple[Entry, BarClosed]],
-    origin: Origin,
-    now_ms: int,
-    dead: list[DeadLettered],
-) -> list[tuple[Entry, BarClosed]]:
-    """Bars to absorb: skip entries already absorbed, dead-letter bars out of time order."""
-    done = id_key(current.entry_id)
-    last_ts = current.state.last_ts
-    fresh: list[tuple[Entry, BarClosed]] = []
-    for entry, bar in items:
-        if id_key(entry.id) <= done:
-            continue
-        if last_ts is not None and bar.ts <= last_ts:
-            reason = f"out-of-order bar: ts {bar.ts} is not after {last_ts}"
-            dead.append(dead_letter(origin, entry, reason, now_ms))
-            continue
-        fresh.append((entry, bar))
-        last_ts = bar.ts
-    return fresh
+class _Admit:
+    """One series' admission in one batch: True for a bar to absorb, else dead-lettered or dropped."""
+
+    def __init__(
+        self, current: Series, origin: Origin, now_ms: int, rules: Rules, result: StepResult
+    ) -> None:
+        self.current, self.origin, self.now_ms, self.rules, self.result = (
+            current,
+            origin,
+            now_ms,
+            rules,
+            result,
+        )
+        self.done = id_key(current.entry_id)
+        self.last_ts = current.state.last_ts
+        self.taken = Recent(current.recent.size, dict(current.recent.values))
+
+    def __call__(self, entry: Entry, bar: BarClosed) -> bool:
+        if id_key(entry.id) <= self.done:
+            return False  # absorbed before a crash: redelivered
+        reason = self._refusal(bar)
+        if reason == "":
+            self.current.duplicates += 1
+            self.result.duplicates += 1
+            return False
+        if reason is not None:
+            self.result.dead.append(dead_letter(self.origin, entry, reason, self.now_ms))
+            return False
+        self.last_ts = bar.ts
+        self.taken.add(bar.ts, bar_values(bar))
+        return True
+
+    def _refusal(self, bar: BarClosed) -> str | None:
+        """None to absorb, "" for an exact duplicate (dropped), else the dead letter's reason."""
+        reason = time_refusal(bar.ts, self.current.state.tf_ms, self.now_ms, self.rules)
+        if reason is not None:
+            return reason
+        if self.last_ts is not None and bar.ts <= self.last_ts:
+            kind = duplicate_kind(self.taken, bar)
+            if kind == "exact":
+                return ""
+            if kind == "conflict":
+                return f"conflicting duplicate: ts {bar.ts} is already in the series with other values"
+            return f"out-of-order bar: ts {bar.ts} is not after {self.last_ts}"
+        return jump_refusal(self.last_ts, bar.ts, self.current.jump, self.rules)
 
 
 def to_messages(

@@ -6,6 +6,7 @@ the rows and the acks, so a restarted worker continues exactly where this one st
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import cast
 
@@ -16,19 +17,26 @@ from candlecast.features.settings import FeaturesSettings
 from candlecast.features.step import Series, SeriesKey, StepResult, partition_of, step
 from candlecast.shared.adapters.clock import now_ms
 from candlecast.shared.adapters.redis_streams import Outbox, commit
+from candlecast.shared.core.admission import Recent
 from candlecast.shared.core.entries import Entry, Origin, decode, id_key
 from candlecast.shared.core.features import FeatureSet, FeatureState, new_state
 from candlecast.shared.core.messages import BarClosed, DeadLettered
+from candlecast.shared.core.ports import Clock
 
 log = logging.getLogger("candlecast.features")
 BAR = TypeAdapter(BarClosed)
+FIELDS = ["state", "entry_id", "recent", "duplicates"]
 
 
 class FeaturesWorker:
     """Holds per-series state in memory, checkpointed to Redis with every batch."""
 
-    def __init__(self, redis: Redis, settings: FeaturesSettings, feature_set: FeatureSet) -> None:
+    def __init__(
+        self, redis: Redis, settings: FeaturesSettings, feature_set: FeatureSet, clock: Clock = now_ms
+    ) -> None:
         self.redis = redis
+        self.clock = clock
+        self.rules = settings.admission
         self.settings = settings
         self.feature_set = feature_set
         self.keys = settings.keys
@@ -36,12 +44,13 @@ class FeaturesWorker:
         self.series: dict[SeriesKey, Series] = {}
 
     async def handle(self, entries: list[Entry]) -> None:
-        decoded = decode(entries, BAR, self.origin, now_ms())
+        now = self.clock()
+        decoded = decode(entries, BAR, self.origin, now)
         mine = [(e, b) for e, b in decoded.ok if self._owns(b.symbol)]
         keys = {(b.symbol, b.timeframe) for _, b in mine}
         try:
             await self._load(keys)
-            result = step(self.series, mine, self.feature_set, self.origin, now_ms())
+            result = step(self.series, mine, self.feature_set, self.origin, now, self.rules)
             dead = decoded.dead if self.settings.partition == 0 else []  # one copy, not one per partition
             await commit(self.redis, self._outbox(entries, result, dead))
         except BaseException:
@@ -50,6 +59,8 @@ class FeaturesWorker:
             raise
         if decoded.dead or result.dead:
             log.warning("dead-lettered %d bar entries", len(decoded.dead) + len(result.dead))
+        if result.duplicates:
+            log.info("dropped %d exact duplicate bars", result.duplicates)
 
     def _outbox(self, entries: list[Entry], result: StepResult, dead: list[DeadLettered]) -> Outbox:
         outbox = Outbox(self.settings.maxlen)
@@ -62,6 +73,8 @@ class FeaturesWorker:
             checkpoint: dict[str, bytes | str] = {
                 "state": current.state.to_bytes(),
                 "entry_id": current.entry_id,
+                "recent": json.dumps(current.recent.to_rows()),
+                "duplicates": str(current.duplicates),
             }
             outbox.put_hash(self.keys.feature_state(symbol, timeframe), checkpoint)
         outbox.ack(self.keys.bars, self.settings.group, [e.id for e in entries])
@@ -74,9 +87,12 @@ class FeaturesWorker:
         """State for series first seen by this process: its checkpoint, else a fresh start."""
         for symbol, timeframe in keys - self.series.keys():
             key = self.keys.feature_state(symbol, timeframe)
-            saved = await self.redis.hmget(key, ["state", "entry_id"])
-            blob, entry_id = cast("list[bytes | None]", saved)
-            self.series[symbol, timeframe] = self._resume(symbol, timeframe, blob, entry_id)
+            saved = await self.redis.hmget(key, FIELDS)
+            blob, entry_id, recent, duplicates = cast("list[bytes | None]", saved)
+            series = self._resume(symbol, timeframe, blob, entry_id)
+            series.recent = Recent.from_rows(json.loads(recent)) if recent else Recent()
+            series.duplicates = int(duplicates or 0)
+            self.series[symbol, timeframe] = series
 
     def _resume(self, symbol: str, timeframe: str, blob: bytes | None, entry_id: bytes | None) -> Series:
         fresh = Series(new_state(self.feature_set, timeframe))

@@ -14,7 +14,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 SCHEMA_VERSION = 1
 
-Symbol = Annotated[str, Field(min_length=1, max_length=40, examples=["BTCUSDT"])]
+SYMBOL_PATTERN = r"^[A-Za-z0-9._:-]+$"  # also safe inside Redis key names and file names
+Symbol = Annotated[
+    str, Field(min_length=1, max_length=40, pattern=SYMBOL_PATTERN, examples=["BTCUSDT", "BTC-USDT:PERP"])
+]
 Timeframe = Annotated[str, Field(pattern=r"^[1-9][0-9]{0,3}[smhdw]$", examples=["5m"])]
 MAX_TS_MS = 2**53  # exact in a JSON double and in int64
 MAX_HORIZON = 500
