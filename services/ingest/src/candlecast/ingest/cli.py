@@ -1,4 +1,4 @@
-"""`candlecast replay FILE [--speed max|N]`: publish a Parquet or CSV file of bars.
+"""`candlecast replay FILE [--rate max|N]`: publish a Parquet, CSV or freqtrade feather file of bars.
 `candlecast synthetic FILE [--signal B]`: write a seeded synthetic market to a bar file.
 
 The ingest distribution adds these commands to the `candlecast` CLI through the
@@ -15,10 +15,12 @@ from typing import Annotated
 import typer
 from redis.asyncio import Redis
 
+from candlecast.ingest.progress import BarProgress
 from candlecast.ingest.publish import clean, publish_bars, record, time_ordered
 from candlecast.ingest.synthetic import synthetic_bars
-from candlecast.shared.adapters.barfile import read_bar_file, write_bar_file
+from candlecast.shared.adapters.barfile import write_bar_file
 from candlecast.shared.adapters.barstore import BarStore
+from candlecast.shared.adapters.freqtrade import read_any_bars
 from candlecast.shared.settings import Settings
 
 
@@ -39,23 +41,28 @@ def replay_command(
     file: Annotated[
         Path,
         typer.Argument(
-            metavar="FILE", help="columns ts, open, high, low, close, volume, symbol[, timeframe]"
+            metavar="FILE",
+            help="Parquet/CSV with ts, open, high, low, close, volume, symbol[, timeframe], "
+            "or a freqtrade feather file (BTC_USDT-5m.feather)",
         ),
     ],
-    speed: Annotated[str, typer.Option(help="'max' or bars per second")] = "max",
+    speed: Annotated[str, typer.Option("--rate", "--speed", help="'max' or bars per second")] = "max",
     timeframe: Annotated[
-        str | None, typer.Option(help="timeframe when the file has no column (default: settings)")
+        str | None,
+        typer.Option(help="timeframe when the file has no column or name for it (default: settings)"),
     ] = None,
+    symbol: Annotated[str | None, typer.Option(help="symbol of a feather file (default: its name)")] = None,
 ) -> None:
-    """Publish a Parquet/CSV file of bars (and record them in the bar store)."""
+    """Publish a Parquet/CSV/feather file of bars (and record them in the bar store)."""
     rate = bars_per_second(speed)
-    asyncio.run(replay(Settings(), file, rate, timeframe))
+    asyncio.run(replay(Settings(), file, rate, timeframe, symbol))
 
 
 def add_replay(app: typer.Typer) -> None:
     app.command("replay")(replay_command)
 
 
+MAX_SPEED_STEP = 5_000  # bars per publish call at max speed: the progress moves in these steps
 SYNTHETIC_START_TS = 1_735_689_600_000  # 2025-01-01 UTC: a fixed start keeps files reproducible
 
 
@@ -83,20 +90,27 @@ def add_synthetic(app: typer.Typer) -> None:
     app.command("synthetic")(synthetic_command)
 
 
-async def replay(settings: Settings, path: Path, rate: float | None, timeframe: str | None) -> int:
-    series, dropped = clean(read_bar_file(path, timeframe or settings.timeframe))
+async def replay(
+    settings: Settings, path: Path, rate: float | None, timeframe: str | None, symbol: str | None = None
+) -> int:
+    series, dropped = clean(read_any_bars(path, settings.timeframe, symbol, timeframe))
     if dropped:
         print(f"skipped {dropped} rows of {path}: impossible prices or a repeated ts")
     new = await record(BarStore(settings.home), series)
     bars = time_ordered(series)
     redis = Redis.from_url(settings.url)
     started = time.monotonic()
-    step = max(1, len(bars) if rate is None else int(rate // 10))
-    for i in range(0, len(bars), step):
-        await publish_bars(redis, settings.keys.bars, bars[i : i + step], settings.maxlen)
-        if rate is not None:
-            await asyncio.sleep(max(0.0, started + (i + step) / rate - time.monotonic()))
-    await redis.aclose()
+    step = MAX_SPEED_STEP if rate is None else max(1, int(rate // 10))
+    progress = BarProgress(len(bars), "replay")
+    try:
+        for i in range(0, len(bars), step):
+            await publish_bars(redis, settings.keys.bars, bars[i : i + step], settings.maxlen)
+            progress.advance(len(bars[i : i + step]))
+            if rate is not None:
+                await asyncio.sleep(max(0.0, started + (i + step) / rate - time.monotonic()))
+    finally:
+        progress.close()
+        await redis.aclose()
     elapsed = time.monotonic() - started
     print(
         f"replayed {len(bars)} bars of {len(series)} series in {elapsed:.1f} s ({new} new in the bar store)"
