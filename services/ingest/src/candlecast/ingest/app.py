@@ -18,6 +18,7 @@ from redis.asyncio import Redis
 from candlecast.ingest.drivers import Regimes
 from candlecast.ingest.live import closed_chunk, run_live
 from candlecast.ingest.publish import publish_bars, record, time_ordered
+from candlecast.ingest.recorder import beside_recorder
 from candlecast.ingest.synthetic import SyntheticMarket
 from candlecast.shared.adapters.barstore import BarStore
 from candlecast.shared.adapters.clock import now_ms
@@ -88,6 +89,7 @@ async def main(settings: IngestSettings) -> None:
 
 def run() -> None:
     try:
-        asyncio.run(main(IngestSettings()))
+        settings = IngestSettings()
+        asyncio.run(beside_recorder(main(settings), settings))  # records bars any client publishes
     except KeyboardInterrupt:
         log.info("ingest stopped")

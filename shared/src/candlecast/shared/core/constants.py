@@ -15,6 +15,7 @@ BAR_COLUMNS = ("ts", *OHLCV, "symbol")
 GROUP_FEATURES = "features"
 GROUP_PREDICTOR = "predictor"
 GROUP_TRAINER = "trainer"
+GROUP_RECORDER = "recorder"  # writes every valid bar on `bars` to the bar store
 
 MODELS_DIR = "models"
 BARS_DIR = "bars"
