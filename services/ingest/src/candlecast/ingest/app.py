@@ -1,8 +1,9 @@
 """The ingest service: `candlecast run ingest` runs the configured bar source.
 
 Sources: `synthetic` (a seeded random-walk market, the default; CANDLECAST_SYNTHETIC_SIGNAL
-plants a learnable momentum signal). Exchange sources
-(ccxt backfill and live closed candles) plug in here as further `BarSource`s.
+plants a learnable momentum signal) and `ccxt` (CANDLECAST_EXCHANGE, CANDLECAST_SYMBOLS as a
+JSON list in ccxt spelling, CANDLECAST_EXCHANGE_CONFIG as JSON): fill from the bar store's last
+bar (or CANDLECAST_BACKFILL_BARS back), then each closed candle just after its boundary.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pydantic import Field
 from redis.asyncio import Redis
 
 from candlecast.ingest.drivers import Regimes
+from candlecast.ingest.exchange import emitter, run_exchange
 from candlecast.ingest.live import closed_chunk, run_live
 from candlecast.ingest.publish import publish_bars, record, time_ordered
 from candlecast.ingest.recorder import beside_recorder
@@ -30,13 +32,21 @@ log = logging.getLogger("candlecast.ingest")
 
 
 class IngestSettings(Settings):
-    source: Literal["synthetic"] = Field(default="synthetic", description="Where bars come from")
-    symbols: list[str] = Field(default=["SYNTHA", "SYNTHB"], description="Symbols to produce")
+    source: Literal["synthetic", "ccxt"] = Field(default="synthetic", description="Where bars come from")
+    symbols: list[str] = Field(
+        default=["SYNTHA", "SYNTHB"], description="Symbols to produce (ccxt: exchange spelling, BTC/USDT)"
+    )
+    exchange: str = Field(default="binance", description="ccxt exchange id (source ccxt)")
+    exchange_config: dict[str, object] = Field(
+        default_factory=dict, description="ccxt constructor options as JSON: sandbox, proxies, keys, urls"
+    )
     seed: int = Field(default=7, description="Synthetic market seed")
     synthetic_signal: float = Field(
         default=0.0, ge=0.0, lt=1.0, description="Planted momentum in the synthetic market (0: a random walk)"
     )
-    backfill_bars: int = Field(default=3_000, ge=0, description="History published at start, per symbol")
+    backfill_bars: int = Field(
+        default=3_000, ge=0, description="History published at start, per symbol (when the store has none)"
+    )
     synthetic_correlation: float = Field(
         default=0.0, ge=0.0, lt=1.0, description="Correlation of the synthetic symbols' returns"
     )
@@ -75,6 +85,14 @@ async def emit(redis: Redis, store: BarStore, settings: IngestSettings, series: 
 async def main(settings: IngestSettings) -> None:
     redis = Redis.from_url(settings.url)
     store = BarStore(settings.home)
+    if settings.source == "ccxt":
+        try:
+            emit_bars = emitter(redis, store, settings.keys.bars, settings.maxlen)
+            args = (settings.exchange, settings.exchange_config, settings.symbols, settings.timeframe)
+            await run_exchange(*args, settings.backfill_bars, store, emit_bars)
+        finally:
+            await redis.aclose()
+        return
     market = synthetic_source(settings, store)
     backfill = closed_chunk(market, now_ms())
     await emit(redis, store, settings, backfill)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -57,7 +57,7 @@ class RetryPolicy:
     cap_s: float = 30.0
 
 
-def open_exchange(exchange_id: str, config: dict[str, Any]) -> ccxt_async.Exchange:
+def open_exchange(exchange_id: str, config: Mapping[str, object]) -> ccxt_async.Exchange:
     """An async ccxt exchange built from its id and constructor options (rate limiter on by default)."""
     cls = getattr(ccxt_async, exchange_id, None)
     if cls is None or exchange_id not in ccxt_async.exchanges:
@@ -114,6 +114,10 @@ class CcxtSource:
                 log.warning("%s: %s; retry %d in %.1f s", self.exchange.id, exc, attempt + 1, delay)
                 await self.sleep(delay)
         raise AssertionError("unreachable")
+
+    def closed_end(self, exchange_now: int) -> int:
+        """End (exclusive) of the open times of candles closed at `exchange_now`."""
+        return closed_before(exchange_now, self.tf, self.settle_ms)
 
     async def exchange_now(self) -> int:
         return int(await self._call(self.exchange.fetch_time))
