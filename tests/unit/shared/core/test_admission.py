@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from candlecast.shared.core.admission import (
     DAY_MS,
     Jump,
     Recent,
     Rules,
+    admitted,
     duplicate_kind,
     jump_refusal,
+    symbol_refusal,
     time_refusal,
     values_of,
 )
@@ -72,3 +76,12 @@ def test_exact_and_conflicting_duplicates_and_a_bounded_window() -> None:
     assert duplicate_kind(recent, bar(3 * TF + 10**12, close=100.5)) == "conflict"
     assert duplicate_kind(recent, bar(TF + 10**12)) is None
     assert Recent.from_rows(recent.to_rows(), size=2) == recent
+
+
+def test_admitted_keeps_a_series_whole_around_the_rows_it_refuses() -> None:
+    ts = np.array([NOW // 1000, *(NOW - (10 - i) * TF for i in range(5)), NOW + DAY_MS], dtype=np.int64)
+    keep, reasons = admitted(ts, TF, NOW, RULES)
+    assert keep.tolist() == [False, True, True, True, True, True, False]
+    assert [r.split(" ")[0] for r in reasons] == ["ts", "bar"]
+    assert symbol_refusal("BTC-USDT:PERP") is None
+    assert "letters, digits" in str(symbol_refusal("BTC/USDT"))

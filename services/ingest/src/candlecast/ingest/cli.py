@@ -93,9 +93,11 @@ def add_synthetic(app: typer.Typer) -> None:
 async def replay(
     settings: Settings, path: Path, rate: float | None, timeframe: str | None, symbol: str | None = None
 ) -> int:
-    series, dropped = clean(read_any_bars(path, settings.timeframe, symbol, timeframe))
+    series, dropped = clean(
+        read_any_bars(path, settings.timeframe, symbol, timeframe), rules=settings.admission
+    )
     if dropped:
-        print(f"skipped {dropped} rows of {path}: impossible prices or a repeated ts")
+        print(f"skipped {dropped} rows of {path}: impossible prices, a repeated ts or refused (see the log)")
     new = await record(BarStore(settings.home), series)
     bars = time_ordered(series)
     redis = Redis.from_url(settings.url)

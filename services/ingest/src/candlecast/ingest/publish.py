@@ -3,26 +3,46 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Sequence
 
 import numpy as np
 from redis.asyncio import Redis
 
 from candlecast.shared.adapters.barstore import BarStore
+from candlecast.shared.adapters.clock import now_ms as wall_clock
+from candlecast.shared.core.admission import Rules, admitted, symbol_refusal
 from candlecast.shared.core.bars import Bars, first_per_ts, valid_mask
 from candlecast.shared.core.constants import DATA_FIELD
 from candlecast.shared.core.messages import BarClosed
+from candlecast.shared.core.timeframes import timeframe_ms
 
 CHUNK = 1_000
+log = logging.getLogger("candlecast.ingest")
 
 
-def clean(series: Sequence[Bars]) -> tuple[list[Bars], int]:
-    """Drop impossible bars and repeated timestamps (first kept) before anything is stored."""
-    kept, dropped = [], 0
+def clean(
+    series: Sequence[Bars], now_ms: int | None = None, rules: Rules | None = None
+) -> tuple[list[Bars], int]:
+    """Drop impossible bars, repeated timestamps (first kept) and bars `core.admission` refuses
+    (not closed by now, ts in seconds or microseconds, an implausible jump, a bad symbol)."""
+    now = wall_clock() if now_ms is None else now_ms
+    kept: list[Bars] = []
+    reasons: list[str] = []
+    dropped = 0
     for bars in series:
+        refused = symbol_refusal(bars.symbol)
+        if refused:
+            dropped += len(bars)
+            reasons.append(refused)
+            continue
         good = first_per_ts(bars.take(valid_mask(bars)))
-        dropped += len(bars) - len(good)
-        kept.append(good)
+        mask, why = admitted(good.ts, timeframe_ms(bars.timeframe), now, rules or Rules())
+        dropped += len(bars) - int(mask.sum())
+        reasons += why
+        kept.append(good.take(mask))
+    if reasons:
+        log.warning("refused %d bars, e.g. %s", len(reasons), "; ".join(reasons[:3]))
     return kept, dropped
 
 

@@ -12,9 +12,13 @@ A refused bar never advances a series, so the series' real next bar still enters
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
-from candlecast.shared.core.messages import BarClosed
+import numpy as np
+
+from candlecast.shared.core.arrays import I64, Mask
+from candlecast.shared.core.messages import SYMBOL_PATTERN, BarClosed
 
 SECONDS_BELOW = 100_000_000_000  # ms before 1973-03-03: such a ts is almost surely in seconds
 MICROS_ABOVE = 100_000_000_000_000  # ms after year 5138: such a ts is almost surely in microseconds
@@ -40,6 +44,28 @@ def time_refusal(ts: int, timeframe_ms: int, now_ms: int, rules: Rules) -> str |
         return None
     hint = f"; it looks like microseconds (/1000 would be {ts // 1000})" if ts >= MICROS_ABOVE else ""
     return f"bar from the future: closes at {close}, later than now {now_ms} + {rules.skew_ms} ms skew{hint}"
+
+
+def symbol_refusal(symbol: str) -> str | None:
+    """Why a symbol cannot name a series (letters, digits and `._-:` only), or None."""
+    if 0 < len(symbol) <= 40 and re.fullmatch(SYMBOL_PATTERN, symbol):
+        return None
+    return f"symbol {symbol!r} is not 1-40 letters, digits and . _ - :"
+
+
+def admitted(ts: I64, timeframe_ms: int, now_ms: int, rules: Rules) -> tuple[Mask, list[str]]:
+    """Rows of one sorted series that pass the time and jump rules, and the refusals' reasons."""
+    keep = np.zeros(len(ts), dtype=np.bool_)
+    reasons: list[str] = []
+    last: int | None = None
+    jump = Jump()
+    for i, t in enumerate(ts.tolist()):
+        reason = time_refusal(t, timeframe_ms, now_ms, rules) or jump_refusal(last, t, jump, rules)
+        if reason is None:
+            keep[i], last = True, t
+        else:
+            reasons.append(reason)
+    return keep, reasons
 
 
 def values_of(bar: BarClosed) -> Values:
