@@ -61,12 +61,24 @@ def snapshot_create(
         Path | None, typer.Option(help="parent folder (default: $CANDLECAST_HOME/snapshots)")
     ] = None,
     feature_set: Annotated[str | None, typer.Option(help="feature set it is meant for (core)")] = None,
+    exchange: Annotated[
+        str | None, typer.Option(help="fetch from this ccxt exchange (symbols in ccxt spelling: BTC/USDT)")
+    ] = None,
+    exchange_config: Annotated[
+        str | None, typer.Option(help="JSON options for the ccxt constructor (urls, keys, sandbox)")
+    ] = None,
 ) -> None:
-    """Freeze bars from the bar store: one Parquet file per series and a checksummed manifest."""
-    from candlecast.cli.ops.snapshots import create
+    """Freeze bars from the bar store (or an exchange): one Parquet file per series and a checksummed
+    manifest."""
+    from candlecast.cli.ops.snapshots import create, create_from_exchange
 
     names = [s for value in symbols for s in value.split(",") if s]
-    exit_with(create(settings_of(ctx), names, timeframe, days, out, feature_set))
+    settings = settings_of(ctx)
+    if exchange:
+        args = (settings, exchange, exchange_config, names, timeframe, days, out, feature_set)
+        exit_with(create_from_exchange(*args))
+    else:
+        exit_with(create(settings, names, timeframe, days, out, feature_set))
 
 
 def snapshot_verify(folder: Annotated[Path, typer.Argument(metavar="DIR", help="snapshot folder")]) -> None:
