@@ -151,3 +151,19 @@ async def test_live_publishes_each_closed_candle_once_through_an_outage(
         same_bars(sink.of(s), want)
     assert stats.gaps_repaired >= 2  # one per symbol after the outage
     assert stats.retries > 0
+
+
+async def test_the_exchanges_own_holes_are_skipped_and_asked_again_for_nothing(
+    source: CcxtSource, market: Market, tmp_path: Path
+) -> None:
+    btc = market.bars["BTCUSDT"]
+    market.holes = {int(t) for t in btc.ts[[10, 11, 1_500]]}
+    sink = Sink(BarStore(tmp_path))
+    await source.backfill(sink.store, sink, int(btc.ts[0]))
+    got = sink.of("BTCUSDT")
+    assert len(got) == 2_500 - 3
+    assert not set(got.ts.tolist()) & market.holes
+    published = len(sink.published)
+    stats = await source.backfill(sink.store, sink, int(btc.ts[0]))
+    assert len(sink.published) == published  # the holes are asked for again, and nothing comes
+    assert stats.gaps_repaired == 0
