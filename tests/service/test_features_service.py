@@ -240,3 +240,26 @@ async def test_exact_duplicates_are_counted_and_conflicting_ones_dead_lettered(r
     assert state == b"2"
     assert (await redis.xpending(s.keys.bars, s.group))["pending"] == 0
     await redis.aclose()
+
+
+async def test_a_reset_order_on_bars_restarts_the_series_in_order(redis_url, tmp_path, capsys) -> None:
+    from candlecast.cli.ops.features import reset_series
+
+    s = settings(redis_url, tmp_path)
+    redis = Redis.from_url(redis_url)
+    await ensure_group(redis, s.keys.bars, s.group)
+    bars = market(warmup_bars(DEFAULT) + 30)
+    await add_bars(redis, s.keys.bars, as_json(bars))
+    await reset_series(s, "AAA", "5m")  # as `candlecast features reset AAA --timeframe 5m`
+    assert "reset order for AAA 5m" in capsys.readouterr().out
+    again = bars.take(slice(10, None))  # older than the series' last bar: accepted only after the reset
+    await add_bars(redis, s.keys.bars, as_json(again))
+    await FeaturesWorker(redis, s, DEFAULT).handle(await read_group(redis, s))
+
+    rows = await rows_of(redis, s.keys.features)
+    first, second = rows[:31], rows[31:]
+    assert [r["ts"] for r in first] == compute(bars, DEFAULT).ts.tolist()
+    assert [r["ts"] for r in second] == compute(again, DEFAULT).ts.tolist(), "warmed up afresh"
+    assert await redis.xlen(s.keys.dlq) == 0, "the order is not a dead letter"
+    assert (await redis.xpending(s.keys.bars, s.group))["pending"] == 0
+    await redis.aclose()

@@ -85,3 +85,11 @@ def test_models_list_of_an_empty_registry(capsys, monkeypatch, tmp_path) -> None
     monkeypatch.setenv("CANDLECAST_HOME", str(tmp_path))
     assert main(["models", "list"]) == 0
     assert capsys.readouterr().out.strip() == f"no models under {tmp_path}"
+
+
+def test_features_reset_refuses_a_bad_symbol_before_any_redis_call(capsys, monkeypatch) -> None:
+    monkeypatch.setenv("CANDLECAST_REDIS_URL", "redis://127.0.0.1:1/0")  # nothing listens there
+    assert main(["features", "reset", "BTC USDT", "--timeframe", "5m"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("candlecast: ")
+    assert "should match pattern" in err

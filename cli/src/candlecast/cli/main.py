@@ -129,6 +129,18 @@ def features_compute(
     exit_with(compute_features(source, target, feature_set, timeframe))
 
 
+def features_reset(
+    ctx: typer.Context,
+    symbol: Annotated[str, typer.Argument(help="the series' symbol")],
+    timeframe: Annotated[str | None, typer.Option(help="bar timeframe (default: settings)")] = None,
+) -> None:
+    """Reset a series' feature state (safe while the features service runs: the order goes on `bars`)."""
+    from candlecast.cli.ops.features import reset_series
+
+    settings = settings_of(ctx)
+    exit_with(asyncio.run(reset_series(settings, symbol, timeframe or settings.timeframe)))
+
+
 def demo(
     seconds: Annotated[float, typer.Option(help="stop after this long (0: until Ctrl-C)")] = 0,
     trials: Annotated[int, typer.Option(min=1, help="Optuna trials of the first retrain")] = 20,
@@ -150,6 +162,7 @@ def build_app() -> typer.Typer:
     add_groups(app)
     features = typer.Typer(help="The feature library.", no_args_is_help=True)
     features.command("compute")(features_compute)
+    features.command("reset")(features_reset)
     app.add_typer(features, name="features")
     app.command()(demo)
     for ep in entry_points(group=COMMANDS):

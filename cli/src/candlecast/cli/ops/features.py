@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 from candlecast.cli.errors import UserError
+from candlecast.shared.settings import Settings
 
 
 def compute_features(source: Path, target: Path, feature_set: str | None, timeframe: str | None) -> int:
@@ -25,4 +26,24 @@ def compute_features(source: Path, target: Path, feature_set: str | None, timefr
     rows = compute_file(source, target, fs, timeframe)
     took = time.monotonic() - started
     print(f"wrote {rows} rows x {len(fs.names)} features ({fs.name}:{fs.hash}) to {target} in {took:.1f} s")
+    return 0
+
+
+async def reset_series(settings: Settings, symbol: str, timeframe: str) -> int:
+    """Publish a reset order on `bars`: the worker owning the series drops its state there, in order."""
+    from redis.asyncio import Redis
+
+    from candlecast.shared.adapters.redis_streams import publish
+    from candlecast.shared.core.messages import ResetSeries
+
+    order = ResetSeries(symbol=symbol, timeframe=timeframe)  # a bad symbol or timeframe: exit 2
+    redis = Redis.from_url(settings.url)
+    try:
+        entry_id = await publish(redis, settings.keys.bars, order, settings.maxlen)
+    finally:
+        await redis.aclose()
+    print(
+        f"reset order for {symbol} {timeframe} is {entry_id} on {settings.keys.bars}: its features restart "
+        "(warm-up) from the next bar after it"
+    )
     return 0

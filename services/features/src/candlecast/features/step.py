@@ -17,8 +17,14 @@ from candlecast.shared.core.admission import Jump, Recent, Rules, duplicate_kind
 from candlecast.shared.core.admission import values_of as bar_values
 from candlecast.shared.core.bars import Bars
 from candlecast.shared.core.entries import Entry, Origin, dead_letter, id_key
-from candlecast.shared.core.features import FeatureRows, FeatureSet, FeatureState, advance
-from candlecast.shared.core.messages import SCHEMA_VERSION, BarClosed, DeadLettered, FeaturesComputed
+from candlecast.shared.core.features import FeatureRows, FeatureSet, FeatureState, advance, new_state
+from candlecast.shared.core.messages import (
+    SCHEMA_VERSION,
+    BarClosed,
+    DeadLettered,
+    FeaturesComputed,
+    ResetSeries,
+)
 
 SeriesKey = tuple[str, str]
 DEFAULT_RULES = Rules()
@@ -42,6 +48,12 @@ class StepResult:
     touched: set[SeriesKey] = field(default_factory=set)
     duplicates: int = 0
 
+    def merge(self, other: StepResult) -> None:
+        self.rows += other.rows
+        self.dead += other.dead
+        self.touched |= other.touched
+        self.duplicates += other.duplicates
+
 
 def partition_of(symbol: str, partitions: int) -> int:
     """Stable symbol -> partition (crc32; Python's hash() is salted per process)."""
@@ -64,8 +76,32 @@ def step(
     origin: Origin,
     now_ms: int,
     rules: Rules = DEFAULT_RULES,
+    resets: Sequence[tuple[Entry, ResetSeries]] = (),
 ) -> StepResult:
-    """Advance every series in `bars` (all present in `series`); collect rows and dead letters."""
+    """Advance every series in `bars` (all present in `series`); collect rows and dead letters.
+    Each reset order drops its series' state in entry order, between the bars around it."""
+    result = StepResult()
+    rest = list(bars)
+    for entry, order in sorted(resets, key=lambda r: id_key(r[0].id)):
+        before = [item for item in rest if id_key(item[0].id) < id_key(entry.id)]
+        rest = rest[len(before) :]
+        result.merge(_advance_all(series, before, feature_set, origin, now_ms, rules))
+        key = (order.symbol, order.timeframe)
+        if id_key(entry.id) > id_key(series[key].entry_id):  # not already applied before a crash
+            series[key] = Series(new_state(feature_set, order.timeframe), entry.id)
+            result.touched.add(key)
+    result.merge(_advance_all(series, rest, feature_set, origin, now_ms, rules))
+    return result
+
+
+def _advance_all(
+    series: dict[SeriesKey, Series],
+    bars: Sequence[tuple[Entry, BarClosed]],
+    feature_set: FeatureSet,
+    origin: Origin,
+    now_ms: int,
+    rules: Rules,
+) -> StepResult:
     result = StepResult()
     for key, items in group_by_series(bars).items():
         current = series[key]

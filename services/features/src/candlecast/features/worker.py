@@ -20,11 +20,12 @@ from candlecast.shared.adapters.redis_streams import Outbox, commit
 from candlecast.shared.core.admission import Recent
 from candlecast.shared.core.entries import Entry, Origin, decode, id_key
 from candlecast.shared.core.features import FeatureSet, FeatureState, new_state
-from candlecast.shared.core.messages import BarClosed, DeadLettered
+from candlecast.shared.core.messages import BarClosed, DeadLettered, ResetSeries
 from candlecast.shared.core.ports import Clock
 
 log = logging.getLogger("candlecast.features")
 BAR = TypeAdapter(BarClosed)
+RESET = TypeAdapter(ResetSeries)
 FIELDS = ["state", "entry_id", "recent", "duplicates"]
 
 
@@ -46,11 +47,12 @@ class FeaturesWorker:
     async def handle(self, entries: list[Entry]) -> None:
         now = self.clock()
         decoded = decode(entries, BAR, self.origin, now)
+        resets = self._resets(entries, decoded.dead, now)
         mine = [(e, b) for e, b in decoded.ok if self._owns(b.symbol)]
-        keys = {(b.symbol, b.timeframe) for _, b in mine}
+        keys = {(b.symbol, b.timeframe) for _, b in mine} | {(o.symbol, o.timeframe) for _, o in resets}
         try:
             await self._load(keys)
-            result = step(self.series, mine, self.feature_set, self.origin, now, self.rules)
+            result = step(self.series, mine, self.feature_set, self.origin, now, self.rules, resets)
             dead = decoded.dead if self.settings.partition == 0 else []  # one copy, not one per partition
             await commit(self.redis, self._outbox(entries, result, dead))
         except BaseException:
@@ -79,6 +81,17 @@ class FeaturesWorker:
             outbox.put_hash(self.keys.feature_state(symbol, timeframe), checkpoint)
         outbox.ack(self.keys.bars, self.settings.group, [e.id for e in entries])
         return outbox
+
+    def _resets(
+        self, entries: list[Entry], dead: list[DeadLettered], now: int
+    ) -> list[tuple[Entry, ResetSeries]]:
+        """Reset orders among the entries that are not bars (taken out of `dead`), for series we own."""
+        orders = decode([e for e in entries if b"reset_series" in e.data], RESET, self.origin, now).ok
+        ids = {e.id for e, _ in orders}
+        dead[:] = [d for d in dead if d.entry_id not in ids]
+        for _, order in orders:
+            log.warning("reset order for %s %s", order.symbol, order.timeframe)
+        return [(e, o) for e, o in orders if self._owns(o.symbol)]
 
     def _owns(self, symbol: str) -> bool:
         return partition_of(symbol, self.settings.partitions) == self.settings.partition

@@ -74,6 +74,18 @@ def bar_problem(open_: float, high: float, low: float, close: float, volume: flo
     return None
 
 
+class ResetSeries(Message):
+    """An operator's order on `bars`: the features worker forgets a series' state at this point.
+
+    It travels on `bars`, so it lands in order with the series' bars and only the
+    worker that owns the series acts on it (safe while the worker runs).
+    """
+
+    command: Literal["reset_series"] = Field(default="reset_series", description="Command discriminator")
+    symbol: Symbol = Field(description="Instrument")
+    timeframe: Timeframe = Field(default="5m", description="Bar length")
+
+
 class FeatureSetId(BaseModel):
     """Which feature definitions produced a row (or a model was trained on)."""
 
