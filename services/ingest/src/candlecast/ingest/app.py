@@ -16,6 +16,7 @@ from typing import Literal, Protocol
 from pydantic import Field
 from redis.asyncio import Redis
 
+from candlecast.ingest.budget import RedisBudget
 from candlecast.ingest.drivers import Regimes
 from candlecast.ingest.exchange import emitter, run_exchange
 from candlecast.ingest.live import closed_chunk, run_live
@@ -39,6 +40,11 @@ class IngestSettings(Settings):
     exchange: str = Field(default="binance", description="ccxt exchange id (source ccxt)")
     exchange_config: dict[str, object] = Field(
         default_factory=dict, description="ccxt constructor options as JSON: sandbox, proxies, keys, urls"
+    )
+    exchange_budget: int = Field(
+        default=0,
+        ge=0,
+        description="Requests per minute to the exchange, shared by all replicas via Redis (0: off)",
     )
     seed: int = Field(default=7, description="Synthetic market seed")
     synthetic_signal: float = Field(
@@ -89,7 +95,11 @@ async def main(settings: IngestSettings) -> None:
         try:
             emit_bars = emitter(redis, store, settings.keys.bars, settings.maxlen)
             args = (settings.exchange, settings.exchange_config, settings.symbols, settings.timeframe)
-            await run_exchange(*args, settings.backfill_bars, store, emit_bars)
+            per_minute = settings.exchange_budget
+            budget = RedisBudget(redis, settings.keys, settings.exchange, per_minute) if per_minute else None
+            await run_exchange(
+                *args, settings.backfill_bars, store, emit_bars, budget.acquire if budget else None
+            )
         finally:
             await redis.aclose()
         return

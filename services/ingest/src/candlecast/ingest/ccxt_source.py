@@ -90,6 +90,7 @@ class CcxtSource:
         sleep: Sleep = asyncio.sleep,
         settle_ms: int = SETTLE_MS,
         page_limit: int = PAGE_LIMIT,
+        before_request: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.exchange = exchange
         self.symbols = symbols
@@ -99,10 +100,13 @@ class CcxtSource:
         self.sleep = sleep
         self.settle_ms = settle_ms
         self.page_limit = page_limit
+        self.before_request = before_request  # e.g. a request budget shared through Redis
         self.stats = Stats()
 
     async def _call(self, fn: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
         for attempt in range(self.policy.attempts):
+            if self.before_request is not None:
+                await self.before_request()
             self.stats.requests += 1
             try:
                 return await fn(*args, **kwargs)
@@ -125,6 +129,8 @@ class CcxtSource:
     async def fetch_range(self, symbol: str, start: int, end: int, progress: Progress | None = None) -> Bars:
         """Every bar the exchange has with start <= ts < end, page by page."""
         name, chunks, since = stream_symbol(symbol), [], start
+        if self.exchange.markets is None:  # one request of its own, so each call is one request
+            await self._call(self.exchange.load_markets)
         while since < end:
             rows = await self._call(
                 self.exchange.fetch_ohlcv, symbol, self.timeframe, since, self.page_limit, {"until": end - 1}

@@ -6,7 +6,7 @@ Both record each new bar to the bar store, then publish it (as every ingest path
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 
 from redis.asyncio import Redis
 
@@ -39,11 +39,12 @@ async def run_exchange(
     backfill_bars: int,
     store: BarStore,
     emit: Emit,
+    before_request: Callable[[], Awaitable[None]] | None = None,
 ) -> Stats:
     """Fill from the store's last bar (or `backfill_bars` back), then publish closed candles live."""
     exchange = open_exchange(exchange_id, config)
     try:
-        source = CcxtSource(exchange, symbols, timeframe)
+        source = CcxtSource(exchange, symbols, timeframe, before_request=before_request)
         cursors = source.resume_from(store, backfill_bars, await source.exchange_now())
         log.info("ingest: %s %s %s from %s", exchange_id, symbols, timeframe, cursors)
         return await source.live(cursors, emit)

@@ -68,6 +68,10 @@ class Keys:
     def dlq(self) -> str:
         return f"{self.prefix}dlq"
 
+    def exchange_budget(self, exchange: str, window: int) -> str:
+        """Counter of requests to an exchange in one budget window, shared by every ingest replica."""
+        return f"{self.prefix}budget:{exchange}:{window}"
+
     @property
     def training_lock(self) -> str:
         """String key: the trainer replica that is training now (token, with a TTL it renews)."""
