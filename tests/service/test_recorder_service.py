@@ -85,3 +85,32 @@ async def test_record_stream_runs_as_a_consumer_group_service(redis_url, tmp_pat
     groups = {g["name"] for g in await redis.xinfo_groups(s.keys.bars)}
     assert groups == {GROUP_RECORDER.encode()}
     await redis.aclose()
+
+
+async def test_a_retrain_succeeds_on_bars_only_ever_published_to_the_stream(redis_url, tmp_path) -> None:
+    from candlecast.shared.core.messages import RetrainModel
+    from candlecast.trainer.app import Trainer
+    from candlecast.trainer.settings import TrainerSettings
+
+    s = Settings(redis_url=redis_url, home=tmp_path, batch_size=10_000)
+    redis = Redis.from_url(redis_url)
+    await ensure_group(redis, s.keys.bars, GROUP_RECORDER)
+    series = synthetic_bars(["AAA", "BBB"], "5m", START, 3_000, seed=4, signal=0.8)
+    await publish_bars(redis, s.keys.bars, time_ordered(series), s.maxlen)  # nobody records them
+    assert BarStore(tmp_path).series() == []
+    await Recorder(redis, BarStore(tmp_path), s).handle(await read_group(redis, s))
+
+    ts = TrainerSettings(
+        redis_url=redis_url,
+        home=tmp_path,
+        feature_set="seed",
+        symbols=["AAA", "BBB"],
+        train_threads=1,
+        n_splits=3,
+    )
+    command = RetrainModel(request_id="r1", trials=2, force=True)
+    await Trainer(redis, ts).handle([Entry("1-0", command.model_dump_json().encode())])
+    (promoted,) = [json.loads(f[b"__data__"]) for _, f in await redis.xrange(ts.keys.models)]
+    assert promoted["request_id"] == "r1"
+    assert promoted["metrics"]["n_train"] > 0
+    await redis.aclose()
