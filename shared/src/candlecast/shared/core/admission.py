@@ -109,9 +109,10 @@ class Recent:
     values: dict[int, Values] = field(default_factory=dict)
 
     def add(self, ts: int, values: Values) -> None:
+        """Bars come in ts order (admitted bars follow the last one), so the first key is the oldest."""
         self.values[ts] = values
         while len(self.values) > self.size:
-            del self.values[min(self.values)]
+            del self.values[next(iter(self.values))]
 
     def to_rows(self) -> list[list[float]]:
         return [[ts, *v] for ts, v in sorted(self.values.items())]
