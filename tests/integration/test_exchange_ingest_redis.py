@@ -23,7 +23,7 @@ from candlecast.shared.settings import Settings
 from tests.support.binance_standin import Market, ServerClock, exchange_config, serve
 from tests.support.data import real_bars
 
-pytestmark = pytest.mark.redis
+pytestmark = [pytest.mark.redis, pytest.mark.slow]  # processes: ~10 s of start-up each on a busy box
 CANDLECAST = str(Path(sys.executable).with_name("candlecast"))
 
 
