@@ -24,9 +24,10 @@ def closed_before(exchange_now: int, tf: int, settle_ms: int = SETTLE_MS) -> int
     """End (exclusive) of the open times of closed candles: t is closed when t + tf <= now - settle.
 
     `exchange_now` must be read from the exchange before the candles are requested, so a
-    candle the exchange called forming can never pass.
+    candle the exchange called forming can never pass. No grid rounding: it holds for
+    candles that do not open on multiples of tf too (Binance's weeks open on Mondays).
     """
-    return (exchange_now - settle_ms - tf) // tf * tf + tf
+    return exchange_now - settle_ms - tf + 1
 
 
 def next_poll(exchange_now: int, tf: int, settle_ms: int = SETTLE_MS) -> int:

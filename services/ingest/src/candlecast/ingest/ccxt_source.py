@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import ccxt.async_support as ccxt_async
+import numpy as np
 from ccxt.base.errors import NetworkError
 
 from candlecast.ingest.candles import (
@@ -165,9 +166,11 @@ class CcxtSource:
         closed = closed_before(await self.exchange_now(), self.tf, self.settle_ms)
         end = closed if end is None else min(end, closed)
         for symbol, runs in self.plan(store, start, end).items():
-            first_stored = store.read(stream_symbol(symbol), self.timeframe, start, end).ts[:1]
+            stored = store.read(stream_symbol(symbol), self.timeframe, start, end).ts
+            first_stored = stored[:1]
             for a, b in runs:
                 bars = await self.fetch_range(symbol, a, b, progress)
+                bars = bars.take(~np.isin(bars.ts, stored))  # candles off the tf grid may be stored
                 if len(bars):
                     await emit([bars])
                     self.stats.bars += len(bars)
