@@ -19,6 +19,7 @@ def test_the_demo_market_carries_a_signal_unless_the_caller_says_otherwise(monke
     assert float(env["CANDLECAST_SYNTHETIC_SIGNAL"]) > 0
     assert (env["CANDLECAST_REDIS_URL"], env["CANDLECAST_HOME"]) == ("redis://x:1/0", "/h")
     assert env["CANDLECAST_RETRAIN_CRON"] == ""
+    assert env["CANDLECAST_TIMEFRAME"] == "5s", "short live bars: a prediction every 5 s"
     monkeypatch.setenv("CANDLECAST_SYNTHETIC_SIGNAL", "0")
     assert demo_env("redis://x:1/0", Path("/h"))["CANDLECAST_SYNTHETIC_SIGNAL"] == "0"
     assert DEMO_ENV["CANDLECAST_SYNTHETIC_SIGNAL"] == "0.3", "the signal the honesty tests measure"

@@ -31,6 +31,7 @@ SERVICES = ("ingest", "features", "trainer", "predictor")
 DEMO_TRIALS = 20
 DEMO_ENV = {  # defaults the caller's environment may override
     "CANDLECAST_SYNTHETIC_SIGNAL": "0.3",  # planted momentum: oracle AUC ~0.58 at h=5 on 1m
+    "CANDLECAST_TIMEFRAME": "5s",  # the backfill ends now; then a bar closes every 5 s, live
     "CANDLECAST_BACKFILL_BARS": "20000",  # per symbol: a holdout large enough to tell skill from noise
     "CANDLECAST_RETRAIN_CRON": "",  # no scheduled retrain during the demo
     "CANDLECAST_TRAIN_THREADS": "1",  # the other services share the cores; spinning threads slow LightGBM
