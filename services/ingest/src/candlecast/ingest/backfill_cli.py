@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
+from ccxt.base import errors as ccxt_errors
 from redis.asyncio import Redis
 
 from candlecast.ingest.ccxt_source import Progress
@@ -56,7 +58,12 @@ def backfill_command(
     if not names:
         raise typer.BadParameter("give at least one symbol")
     span = (parse_when(since), parse_when(until) if until else None)
-    asyncio.run(run_backfill(Settings(), exchange, parse_config(exchange_config), names, timeframe, span))
+    config = parse_config(exchange_config)
+    try:
+        asyncio.run(run_backfill(Settings(), exchange, config, names, timeframe, span))
+    except ccxt_errors.BaseError as exc:  # the exchange refused, or stayed away through every retry
+        print(f"{exchange}: {type(exc).__name__}: {str(exc).strip()[:300]}", file=sys.stderr)
+        raise typer.Exit(1) from exc
 
 
 async def run_backfill(
