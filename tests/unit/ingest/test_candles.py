@@ -29,6 +29,10 @@ def test_polls_just_after_each_boundary_settles() -> None:
     assert next_poll(60_500, TF) == 62_000
     assert next_poll(62_000, TF) == 122_000
     assert next_poll(61_999, TF) == 62_000
+    week, monday = 7 * 86_400_000, 4 * 86_400_000  # off the epoch grid: poll when the candle due settles
+    assert next_poll(monday + 1_000, week, next_open=monday) == monday + week + 2_000
+    assert next_poll(62_500, TF, next_open=0) == 122_000  # the candle due is late: the next boundary
+    assert next_poll(60_500, TF, next_open=0) == 62_000
 
 
 def test_missing_runs_are_the_grid_times_the_store_lacks() -> None:

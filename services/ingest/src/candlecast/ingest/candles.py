@@ -30,8 +30,11 @@ def closed_before(exchange_now: int, tf: int, settle_ms: int = SETTLE_MS) -> int
     return exchange_now - settle_ms - tf + 1
 
 
-def next_poll(exchange_now: int, tf: int, settle_ms: int = SETTLE_MS) -> int:
-    """Exchange time of the next poll: just after the next timeframe boundary has settled."""
+def next_poll(exchange_now: int, tf: int, settle_ms: int = SETTLE_MS, next_open: int | None = None) -> int:
+    """Exchange time of the next poll: once the next candle due (open at `next_open`) has settled,
+    or, when that time has passed already (a hole, a late exchange), after the next tf boundary."""
+    if next_open is not None and next_open + tf + settle_ms > exchange_now:
+        return next_open + tf + settle_ms
     return (exchange_now - settle_ms) // tf * tf + tf + settle_ms
 
 

@@ -200,7 +200,8 @@ class CcxtSource:
             except NetworkError:
                 await self.sleep(self.tf / 1000)
                 continue
-            await self.sleep((next_poll(now, self.tf, self.settle_ms) - now) / 1000)
+            wake = next_poll(now, self.tf, self.settle_ms, min(cursors.values(), default=None))
+            await self.sleep((wake - now) / 1000)
         return self.stats
 
     async def _round(self, cursors: dict[str, int], emit: Emit, count_gaps: bool) -> None:
