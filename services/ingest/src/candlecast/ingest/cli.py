@@ -15,9 +15,10 @@ from typing import Annotated
 import typer
 from redis.asyncio import Redis
 
+from candlecast.ingest.drivers import Regimes
 from candlecast.ingest.progress import BarProgress
 from candlecast.ingest.publish import clean, publish_bars, record, time_ordered
-from candlecast.ingest.synthetic import synthetic_bars
+from candlecast.ingest.synthetic import SyntheticMarket
 from candlecast.shared.adapters.barfile import write_bar_file
 from candlecast.shared.adapters.barstore import BarStore
 from candlecast.shared.adapters.freqtrade import read_any_bars
@@ -76,12 +77,26 @@ def synthetic_command(
         float, typer.Option(min=0.0, max=0.99, help="planted momentum (0: a pure random walk)")
     ] = 0.0,
     vol: Annotated[float, typer.Option(min=0.0, help="sd of the log return per bar")] = 0.002,
+    correlation: Annotated[
+        float, typer.Option(min=0.0, max=0.99, help="correlation of the symbols' returns")
+    ] = 0.0,
+    regimes: Annotated[bool, typer.Option(help="calm/volatile volatility regimes")] = False,
 ) -> None:
     """Write a seeded synthetic market, optionally with a planted learnable signal, to a bar file."""
     names = [s.strip() for s in symbols.split(",") if s.strip()]
     if not names:
         raise typer.BadParameter("give at least one symbol")
-    series = synthetic_bars(names, timeframe, SYNTHETIC_START_TS, bars, seed, vol=vol, signal=signal)
+    market = SyntheticMarket(
+        names,
+        timeframe,
+        SYNTHETIC_START_TS,
+        seed,
+        vol=vol,
+        signal=signal,
+        correlation=correlation,
+        regimes=Regimes() if regimes else None,
+    )
+    series = market.next_chunk(bars)
     write_bar_file(file, series)
     print(f"wrote {bars} bars x {len(names)} symbols ({timeframe}, seed {seed}, signal {signal}) to {file}")
 
