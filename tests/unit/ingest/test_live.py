@@ -6,8 +6,11 @@ import asyncio
 
 import numpy as np
 
+from candlecast.ingest.app import IngestSettings, synthetic_source
 from candlecast.ingest.live import closed_chunk, run_live
 from candlecast.ingest.synthetic import SyntheticMarket
+from candlecast.shared.adapters.barstore import BarStore
+from candlecast.shared.adapters.clock import now_ms
 from candlecast.shared.core.bars import Bars
 
 NOW = 1_767_225_603_217  # not on a bar boundary
@@ -71,3 +74,21 @@ def test_without_jitter_each_bar_leaves_at_its_close() -> None:
     assert len(lags) == 20
     assert min(lags) >= 0, "never before the close"
     assert max(lags) <= 1, "within a ms of it"
+
+
+def test_the_ingest_source_resumes_after_the_store_and_stops_at_the_clock(tmp_path) -> None:
+    settings = IngestSettings(symbols=["AAA", "BBB"], timeframe="5s", backfill_bars=500, home=tmp_path)
+    store = BarStore(tmp_path)
+    first = synthetic_source(settings, store)
+    now = now_ms()
+    backfill = closed_chunk(first, now)
+    assert len(backfill[0]) == len(backfill[1]) in (500, 501)  # 501 if a close passed in between
+    assert int(backfill[0].ts[-1]) + STEP <= now
+    for bars in backfill[:1]:  # only AAA stored: the source resumes after the newest stored bar
+        store.append(bars.take(slice(0, 480)))
+    again = synthetic_source(settings, store)
+    assert again.next_ts == int(backfill[0].ts[479]) + STEP
+    later = now + 12_000
+    gap = closed_chunk(again, later)
+    assert int(gap[0].ts[-1]) + STEP <= later < int(gap[0].ts[-1]) + 2 * STEP
+    assert again.due(later) == 0
