@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import numpy as np
+import pytest
 
 from candlecast.ingest.app import IngestSettings, synthetic_source
 from candlecast.ingest.live import closed_chunk, run_live
@@ -90,5 +91,7 @@ def test_the_ingest_source_resumes_after_the_store_and_stops_at_the_clock(tmp_pa
     assert again.next_ts == int(backfill[0].ts[479]) + STEP
     later = now + 12_000
     gap = closed_chunk(again, later)
+    assert gap[0].open[0] == pytest.approx(backfill[0].close[479], rel=1e-12), "AAA: from its stored close"
+    assert gap[1].open[0] == pytest.approx(100.0, rel=1e-12), "BBB has nothing stored: the default price"
     assert int(gap[0].ts[-1]) + STEP <= later < int(gap[0].ts[-1]) + 2 * STEP
     assert again.due(later) == 0

@@ -65,13 +65,18 @@ class BarSource(Protocol):
 
 def synthetic_source(settings: IngestSettings, store: BarStore) -> SyntheticMarket:
     """Starts `backfill_bars` before now (the last one closing by now), or right after what
-    the store already holds; `run_live` then emits each bar only once the clock passes its close."""
+    the store already holds, from each series' last stored close (no price jump on a restart);
+    `run_live` then emits each bar only once the clock passes its close."""
     tf = timeframe_ms(settings.timeframe)
     start = (now_ms() // tf - settings.backfill_bars) * tf
     stored = [store.last_ts(s, settings.timeframe) for s in settings.symbols]
     resume = max((t for t in stored if t is not None), default=None)
+    prices: dict[str, float] = {}
     if resume is not None and resume >= start:
         start = resume + tf
+        for symbol in settings.symbols:
+            last = store.read(symbol, settings.timeframe, start - settings.backfill_bars * tf).close[-1:]
+            prices |= {symbol: float(last[0])} if len(last) else {}
     return SyntheticMarket(
         settings.symbols,
         settings.timeframe,
@@ -80,6 +85,7 @@ def synthetic_source(settings: IngestSettings, store: BarStore) -> SyntheticMark
         signal=settings.synthetic_signal,
         regimes=Regimes() if settings.synthetic_regimes else None,
         correlation=settings.synthetic_correlation,
+        start_prices=prices,
     )
 
 

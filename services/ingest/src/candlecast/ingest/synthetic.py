@@ -27,7 +27,7 @@ from candlecast.shared.core.bars import Bars
 from candlecast.shared.core.timeframes import timeframe_ms
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
 F64 = npt.NDArray[np.float64]
 
@@ -105,8 +105,10 @@ class SyntheticMarket:
         signal: float = 0.0,
         regimes: Regimes | None = None,
         correlation: float = 0.0,
+        start_prices: Mapping[str, float] | None = None,
     ) -> None:
-        if start_price <= 0 or vol < 0:
+        prices = {s: (start_prices or {}).get(s, start_price) for s in symbols}
+        if min(prices.values(), default=start_price) <= 0 or vol < 0:
             raise ValueError("start_price must be > 0 and vol >= 0")
         if not 0.0 <= signal < 1.0:
             raise ValueError(f"signal must be in [0, 1), got {signal}")
@@ -118,7 +120,7 @@ class SyntheticMarket:
         self._noise_vol = vol / noise_scale(signal)
         self.correlation = correlation
         self._drivers = drivers(seed, regimes, correlation)
-        self._walks = [_walk(s, seed, start_price) for s in symbols]
+        self._walks = [_walk(s, seed, prices[s]) for s in symbols]
         self._produced = 0
 
     @property
