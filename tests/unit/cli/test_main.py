@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from candlecast.cli.main import main
+from candlecast.cli.ops.retrain import RetrainOptions, retrain_command
 from candlecast.shared.adapters.file_registry import FileModelStore
 from candlecast.shared.core.model import UpModel
+from candlecast.shared.settings import Settings
 from tests.support.models import FS, card_draft, tiny_booster
 
 
@@ -93,3 +95,8 @@ def test_features_reset_refuses_a_bad_symbol_before_any_redis_call(capsys, monke
     err = capsys.readouterr().err
     assert err.startswith("candlecast: ")
     assert "should match pattern" in err
+
+
+def test_retrain_symbols_in_exchange_spelling_are_sent_as_stream_symbols() -> None:
+    command = retrain_command(Settings(), ["BTC/USDT", "ETHUSDT"], RetrainOptions())
+    assert command.symbols == ["BTCUSDT", "ETHUSDT"]

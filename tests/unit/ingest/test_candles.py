@@ -1,4 +1,4 @@
-"""Pure rules for exchange candles: closed, missing runs, poll times, backoff, symbols."""
+"""Pure rules for exchange candles: closed, missing runs, poll times, backoff."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from candlecast.ingest.candles import (
     missing_runs,
     next_poll,
     rows_to_bars,
-    stream_symbol,
 )
 
 TF = 60_000
@@ -59,8 +58,3 @@ def test_rows_become_sorted_unique_bars_without_incomplete_rows() -> None:
 def test_backoff_doubles_up_to_a_cap_and_honours_retry_after() -> None:
     assert [backoff_s(a, 0.5, 3.0, None) for a in range(4)] == [0.5, 1.0, 2.0, 3.0]
     assert backoff_s(0, 0.5, 3.0, 10.0) == 10.0
-
-
-def test_stream_symbols_drop_the_slash() -> None:
-    assert stream_symbol("BTC/USDT") == "BTCUSDT"
-    assert stream_symbol("BTC/USDT:USDT") == "BTCUSDT:USDT"

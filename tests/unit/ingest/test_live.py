@@ -95,3 +95,9 @@ def test_the_ingest_source_resumes_after_the_store_and_stops_at_the_clock(tmp_pa
     assert gap[1].open[0] == pytest.approx(100.0, rel=1e-12), "BBB has nothing stored: the default price"
     assert int(gap[0].ts[-1]) + STEP <= later < int(gap[0].ts[-1]) + 2 * STEP
     assert again.due(later) == 0
+
+
+def test_the_synthetic_source_reads_ccxt_spelling_as_stream_symbols(tmp_path) -> None:
+    settings = IngestSettings(symbols=["AAA/USDT", "BBB"], timeframe="5s", backfill_bars=10, home=tmp_path)
+    bars = closed_chunk(synthetic_source(settings, BarStore(tmp_path)), now_ms())
+    assert [b.symbol for b in bars] == ["AAAUSDT", "BBB"]

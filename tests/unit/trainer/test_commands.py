@@ -51,3 +51,11 @@ def test_settings_check_the_cron_and_allow_it_off(monkeypatch) -> None:
     assert TrainerSettings(retrain_cron="  ").retrain_cron == ""
     with pytest.raises(ValidationError, match="hour"):
         TrainerSettings(retrain_cron="0 25 * * *")
+
+
+def test_symbols_in_ccxt_spelling_shared_with_ingest_are_read_as_stream_symbols(monkeypatch) -> None:
+    monkeypatch.setenv("CANDLECAST_SYMBOLS", '["BTC/USDT", "ETHUSDT", "SOL/USDT:USDT"]')
+    assert TrainerSettings().symbols == ["BTCUSDT", "ETHUSDT", "SOLUSDT:USDT"]
+    monkeypatch.setenv("CANDLECAST_SYMBOLS", '["BTC USDT"]')
+    with pytest.raises(ValidationError):
+        TrainerSettings()

@@ -29,6 +29,7 @@ from candlecast.shared.core.messages import (
     RollbackModel,
     TrainingFailed,
     TrainingProgress,
+    stream_symbol,
 )
 from candlecast.shared.settings import Settings
 
@@ -59,7 +60,7 @@ def retrain_command(settings: Settings, symbols: Sequence[str], options: Retrain
     if snapshot is not None and Path(snapshot).is_dir():
         snapshot = str(Path(snapshot).resolve())
     return RetrainModel(
-        symbols=list(symbols),
+        symbols=[stream_symbol(s) for s in symbols],  # BTC/USDT as on the streams: BTCUSDT
         timeframe=options.timeframe or settings.timeframe,
         horizon=settings.horizon if options.horizon is None else options.horizon,
         trials=DEFAULT_TRIALS if options.trials is None else options.trials,

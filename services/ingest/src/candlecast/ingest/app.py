@@ -26,6 +26,7 @@ from candlecast.ingest.synthetic import SyntheticMarket
 from candlecast.shared.adapters.barstore import BarStore
 from candlecast.shared.adapters.clock import now_ms
 from candlecast.shared.core.bars import Bars
+from candlecast.shared.core.messages import stream_symbol
 from candlecast.shared.core.timeframes import timeframe_ms
 from candlecast.shared.settings import Settings
 
@@ -69,16 +70,17 @@ def synthetic_source(settings: IngestSettings, store: BarStore) -> SyntheticMark
     `run_live` then emits each bar only once the clock passes its close."""
     tf = timeframe_ms(settings.timeframe)
     start = (now_ms() // tf - settings.backfill_bars) * tf
-    stored = [store.last_ts(s, settings.timeframe) for s in settings.symbols]
+    symbols = [stream_symbol(s) for s in settings.symbols]  # BTC/USDT (ccxt spelling) is BTCUSDT
+    stored = [store.last_ts(s, settings.timeframe) for s in symbols]
     resume = max((t for t in stored if t is not None), default=None)
     prices: dict[str, float] = {}
     if resume is not None and resume >= start:
         start = resume + tf
-        for symbol in settings.symbols:
+        for symbol in symbols:
             last = store.read(symbol, settings.timeframe, start - settings.backfill_bars * tf).close[-1:]
             prices |= {symbol: float(last[0])} if len(last) else {}
     return SyntheticMarket(
-        settings.symbols,
+        symbols,
         settings.timeframe,
         start,
         settings.seed,

@@ -15,11 +15,6 @@ from candlecast.shared.core.bars import Bars
 SETTLE_MS = 2_000  # a candle counts as closed this long after its close time on the exchange's clock
 
 
-def stream_symbol(symbol: str) -> str:
-    """The symbol on candlecast's streams: ccxt's `BTC/USDT` becomes `BTCUSDT`."""
-    return symbol.replace("/", "")
-
-
 def closed_before(exchange_now: int, tf: int, settle_ms: int = SETTLE_MS) -> int:
     """End (exclusive) of the open times of closed candles: t is closed when t + tf <= now - settle.
 

@@ -29,10 +29,10 @@ from candlecast.ingest.candles import (
     missing_runs,
     next_poll,
     rows_to_bars,
-    stream_symbol,
 )
 from candlecast.shared.adapters.barstore import BarStore
 from candlecast.shared.core.bars import Bars, concat
+from candlecast.shared.core.messages import stream_symbol
 from candlecast.shared.core.timeframes import timeframe_ms
 
 log = logging.getLogger("candlecast.ingest.ccxt")

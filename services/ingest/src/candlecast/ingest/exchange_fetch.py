@@ -10,11 +10,11 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from candlecast.ingest.candles import stream_symbol
 from candlecast.ingest.ccxt_source import CcxtSource, Stats, open_exchange
 from candlecast.ingest.publish import record
 from candlecast.shared.adapters.barstore import BarStore
 from candlecast.shared.core.bars import Bars
+from candlecast.shared.core.messages import stream_symbol
 
 DAY_MS = 86_400_000
 

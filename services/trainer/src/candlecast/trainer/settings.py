@@ -8,7 +8,7 @@ from candlecast.shared.core.calibration import CalibrationMethod
 from candlecast.shared.core.cron import parse_cron
 from candlecast.shared.core.features import DEFAULT
 from candlecast.shared.core.forecast import GRID, MAX_STEPS
-from candlecast.shared.core.messages import Symbol
+from candlecast.shared.core.messages import Symbol, stream_symbol
 from candlecast.shared.settings import Settings
 from candlecast.trainer.config import TrainConfig
 from candlecast.trainer.forecast_config import ForecastConfig
@@ -19,7 +19,8 @@ class TrainerSettings(Settings):
     feature_set: str = Field(default=DEFAULT.name, description="Feature set to train on")
     symbols: list[Symbol] = Field(
         default=["SYNTHA", "SYNTHB"],
-        description="Symbols a retrain without symbols trains on (JSON list; ingest reads the same variable)",
+        description="Symbols a retrain without symbols trains on (JSON list; ingest reads the same "
+        "variable, so ccxt's BTC/USDT is read as the stream's BTCUSDT)",
     )
     retrain_cron: str = Field(
         default="0 3 * * *",
@@ -74,6 +75,14 @@ class TrainerSettings(Settings):
             coverage_bounds=self.forecast_coverage_bounds,
             crps_tolerance=self.forecast_crps_tolerance,
         )
+
+    @field_validator("symbols", mode="before")
+    @classmethod
+    def _stream_symbols(cls, value: object) -> object:
+        """Exchange spelling (BTC/USDT, shared with ingest in ccxt mode) as stream symbols."""
+        if isinstance(value, list):
+            return [stream_symbol(v) if isinstance(v, str) else v for v in value]
+        return value
 
     @field_validator("forecast_band")
     @classmethod

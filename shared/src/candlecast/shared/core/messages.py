@@ -18,6 +18,13 @@ SYMBOL_PATTERN = r"^[A-Za-z0-9._:-]+$"  # also safe inside Redis key names and f
 Symbol = Annotated[
     str, Field(min_length=1, max_length=40, pattern=SYMBOL_PATTERN, examples=["BTCUSDT", "BTC-USDT:PERP"])
 ]
+
+
+def stream_symbol(symbol: str) -> str:
+    """The symbol on candlecast's streams and keys: exchange (ccxt) spelling `BTC/USDT` becomes `BTCUSDT`."""
+    return symbol.strip().replace("/", "")
+
+
 Timeframe = Annotated[str, Field(pattern=r"^[1-9][0-9]{0,3}[smhdw]$", examples=["5m"])]
 MAX_TS_MS = 2**53  # exact in a JSON double and in int64
 MAX_HORIZON = 500
