@@ -100,12 +100,16 @@ def train_command(
         int | None,
         typer.Option(min=0, max=MAX_STEPS, help="forecast bars ahead (0: no forecaster; default: settings)"),
     ] = None,
+    study: Annotated[
+        str | None,
+        typer.Option(help="Optuna study name (with CANDLECAST_OPTUNA_STORAGE, runs naming it share it)"),
+    ] = None,
 ) -> None:
     """Train, calibrate and gate a model offline (no Redis); write its card and plots."""
     series, source = read_series(data, snapshot, timeframe)
     series, chosen = one_timeframe(series, timeframe)
     settings = TrainerSettings()
-    config = train_config(settings, trials, forecast_steps)
+    config = replace(train_config(settings, trials, forecast_steps), study_name=study)
     card, folder = train_offline(
         series, horizon=horizon, timeframe=chosen, out=out, config=config, source=source,
         feature_set=get_feature_set(settings.feature_set),

@@ -28,6 +28,9 @@ class TrainConfig:
     n_jobs: int = 2
     latency_samples: int = 500
     forecast: ForecastConfig | None = field(default_factory=ForecastConfig)  # None: no path forecaster
+    study_storage: str | None = None  # Redis URL of a shared Optuna journal; None: the study lives in memory
+    study_name: str | None = None  # runs naming the same study on the same journal share its trials
+    study_prefix: str = ""  # key prefix of the journal on Redis (settings: keys.optuna_journal)
 
     def __post_init__(self) -> None:
         if not 0.0 < self.holdout_fraction < 1.0:

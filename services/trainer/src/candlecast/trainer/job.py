@@ -88,7 +88,9 @@ def retrain(
     series, source = load_series(reader, command)
     symbols = ", ".join(s.symbol for s in series)
     report.stage("tune", f"{sum(len(s) for s in series)} bars of {symbols}, {command.trials} trials")
-    config = replace(config, trials=command.trials)
+    # a redelivered command (its trainer died) resumes the same study when the journal is shared
+    study = config.study_name or f"retrain-{command.request_id}"
+    config = replace(config, trials=command.trials, study_name=study)
     trained = train(series, feature_set, command.horizon, command.timeframe, config, report.trial)
     report.stage("evaluate", holdout_scores(trained))
     champion, note = current_champion(store)

@@ -23,6 +23,7 @@ from candlecast.trainer.dataset import Dataset, build_dataset
 from candlecast.trainer.folds import walk_forward
 from candlecast.trainer.forecast_fit import ForecastFit, fit_forecaster
 from candlecast.trainer.split import label_span_ms, time_split
+from candlecast.trainer.study import journal
 from candlecast.trainer.tuning import Progress, TuneResult, refit, tune
 
 
@@ -73,7 +74,8 @@ def train(
     tuned = tune(
         X, y, folds, ts=ts, embargo_ms=span, feature_names=data.feature_names, trials=config.trials,
         timeout_s=config.timeout_s, seed=config.seed, early_stopping_rounds=config.early_stopping_rounds,
-        n_jobs=config.n_jobs, progress=progress,
+        n_jobs=config.n_jobs, progress=progress, storage=journal(config.study_storage, config.study_prefix),
+        study_name=config.study_name,
     )  # fmt: skip
     base_rate = float(np.mean(y))
     booster = refit(X, y, data.feature_names, tuned.params, tuned.best_iteration)

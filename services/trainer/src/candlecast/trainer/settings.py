@@ -39,6 +39,10 @@ class TrainerSettings(Settings):
         default=DEFAULT_MARGIN, ge=0.0, description="Log loss gain over base rate and champion"
     )
     train_threads: int = Field(default=2, ge=1, description="LightGBM threads")
+    optuna_storage: str = Field(
+        default="",
+        description="Redis URL of a shared Optuna journal (runs naming one study share it); empty: in memory",
+    )
 
     forecast: bool = Field(default=True, description="Fit, score and serve the path forecaster")
     forecast_steps: int = Field(default=12, ge=1, le=MAX_STEPS, description="Forecast bars ahead")
@@ -63,6 +67,8 @@ class TrainerSettings(Settings):
             gate_margin=self.gate_margin,
             n_jobs=self.train_threads,
             forecast=self.forecast_config(),
+            study_storage=self.optuna_storage or None,
+            study_prefix=self.keys.optuna_journal,
         )
 
     def forecast_config(self) -> ForecastConfig | None:

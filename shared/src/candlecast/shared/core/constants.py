@@ -68,6 +68,11 @@ class Keys:
     def dlq(self) -> str:
         return f"{self.prefix}dlq"
 
+    @property
+    def optuna_journal(self) -> str:
+        """Prefix of the keys of a shared Optuna journal (trainer, when OPTUNA_STORAGE is set)."""
+        return f"{self.prefix}optuna:"
+
     def exchange_budget(self, exchange: str, window: int) -> str:
         """Counter of requests to an exchange in one budget window, shared by every ingest replica."""
         return f"{self.prefix}budget:{exchange}:{window}"
