@@ -70,6 +70,18 @@ def test_out_of_order_bars_are_dead_lettered_and_the_rest_flow() -> None:
     assert series[KEY].state.last_ts == messages[-1].ts != last_ts
 
 
+def test_duplicates_of_an_earlier_batch_are_told_apart_by_the_window() -> None:
+    messages = market(warmup_bars(SEED) + 3).to_messages()
+    series = fresh()
+    step(series, entries(messages), SEED, ORIGIN, NOW)
+    conflict = messages[-2].model_copy(update={"volume": 123456.0})
+    result = step(series, entries([messages[-1], conflict], first_id=100), SEED, ORIGIN, NOW)
+    assert (result.rows, result.duplicates, series[KEY].duplicates) == ([], 1, 1)
+    (dead,) = result.dead
+    assert dead.reason.startswith(f"conflicting duplicate: ts {messages[-2].ts}")
+    assert max(series[KEY].recent.values) == messages[-1].ts
+
+
 def test_a_refused_chunk_dead_letters_its_bars_and_keeps_the_state() -> None:
     messages = market(warmup_bars(SEED) + 2).to_messages()
     series = fresh()

@@ -118,8 +118,7 @@ def _advance_all(
                 dead_letter(origin, e, f"feature engine refused the bar: {exc}", now_ms) for e, _ in fresh
             )
             continue
-        for bar in bars_in[-current.recent.size :]:
-            current.recent.add(bar.ts, bar_values(bar))
+        current.recent = admit.taken  # the window already holds every absorbed bar
         if rows is not None:
             result.rows.extend(to_messages(key, rows, bars_in, feature_set))
     return result
