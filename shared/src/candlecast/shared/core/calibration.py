@@ -7,14 +7,14 @@ rate, so a model with no skill publishes the base rate instead of confident nois
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import ConfigDict, Field, PrivateAttr, model_validator
 
 from candlecast.shared.core.arrays import F64, Derived
+from candlecast.shared.core.derived import DerivedModel
 
 CalibrationMethod = Literal["identity", "isotonic", "sigmoid"]
 P_FLOOR = 1e-6
@@ -28,7 +28,7 @@ class Knots(Derived):
     y: F64
 
 
-class Calibrator(BaseModel):
+class Calibrator(DerivedModel):
     """`apply(p) = (1 - shrink) * f(p) + shrink * base_rate`, f by `method`."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -55,12 +55,6 @@ class Calibrator(BaseModel):
         if ys.min() < 0.0 or ys.max() > 1.0:
             raise ValueError("isotonic values must lie in [0, 1]")
         return self
-
-    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Calibrator:
-        """A copy; with `update`, validated again so the knots follow the new fields."""
-        if update:
-            return type(self).model_validate({**self.model_dump(), **update})
-        return super().model_copy(deep=deep)
 
     @property
     def knots(self) -> Knots:

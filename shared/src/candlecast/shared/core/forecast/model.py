@@ -13,14 +13,14 @@ the ridge on. Coherence is built in:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import ConfigDict, Field, PrivateAttr, model_validator
 
 from candlecast.shared.core.arrays import F64, I64, Derived, Mask
+from candlecast.shared.core.derived import DerivedModel
 
 MAX_STEPS = 300
 FIELDS = ("open", "high", "low", "close")
@@ -51,7 +51,7 @@ class Plan(Derived):
     spread: F64
 
 
-class Forecaster(BaseModel):
+class Forecaster(DerivedModel):
     """What the trainer fitted; stored as the model's `forecaster` file (JSON)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -97,12 +97,6 @@ class Forecaster(BaseModel):
             center=np.array(self.center, dtype=np.float64), spread=np.array(self.spread, dtype=np.float64),
         )  # fmt: skip
         return self
-
-    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Forecaster:
-        """A copy; with `update`, validated again so the plan follows the new fields."""
-        if update:
-            return type(self).model_validate({**self.model_dump(), **update})
-        return super().model_copy(deep=deep)
 
     @property
     def plan(self) -> Plan:
