@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from candlecast.shared.core.bars import Bars
+from candlecast.shared.core.bars import Bars, first_per_ts
 
 SETTLE_MS = 2_000  # a candle counts as closed this long after its close time on the exchange's clock
 
@@ -49,11 +49,9 @@ def rows_to_bars(rows: Sequence[Sequence[Any]], symbol: str, timeframe: str) -> 
     complete = [r for r in rows if len(r) >= 6 and all(x is not None for x in r[:6])]
     if not complete:
         return Bars.empty(symbol, timeframe)
-    table = np.array([[float(x) for x in r[1:6]] for r in complete], dtype=np.float64)
+    cols = np.array([[float(x) for x in r[1:6]] for r in complete], dtype=np.float64).T
     ts = np.array([int(r[0]) for r in complete], dtype=np.int64)
-    _, first = np.unique(ts, return_index=True)
-    cols = table[first].T
-    return Bars(symbol, timeframe, ts[first], cols[0], cols[1], cols[2], cols[3], cols[4])
+    return first_per_ts(Bars(symbol, timeframe, ts, cols[0], cols[1], cols[2], cols[3], cols[4]))
 
 
 def backoff_s(attempt: int, base_s: float, cap_s: float, retry_after_s: float | None) -> float:
