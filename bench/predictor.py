@@ -31,10 +31,11 @@ from candlecast.shared.core.bars import Bars
 from candlecast.shared.core.constants import CARD_FILE
 from candlecast.shared.core.features import compute, get_feature_set
 from candlecast.shared.core.messages import FeaturesComputed
-from candlecast.shared.core.serving import Served, matrix, messages, predict_batch, triage
+from candlecast.shared.core.serving import Served, matrix, predict_batch, triage
 from candlecast.trainer.config import TrainConfig
 from candlecast.trainer.forecast_config import ForecastConfig
 from candlecast.trainer.offline import train_offline
+from tests.support.predictions import messages
 
 DATA = [Path("tests/data/BTCUSDT_5m.parquet"), Path("tests/data/ETHUSDT_5m.parquet")]
 BATCH = 256

@@ -1,6 +1,6 @@
 """The library's Predictor: a real LightGBM model on real 5m features, in a real file registry.
 
-Its numbers must be the predictor service's (`core.serving.predict`), it must load once however
+Its numbers must be the predictor service's (`core.serving.predict_batch`), it must load once however
 many threads ask first, and it must refuse tampered files.
 """
 
@@ -26,6 +26,7 @@ from candlecast.shared.core.model import UpModel
 from candlecast.shared.core.ports import ModelIntegrityError
 from tests.support.data import real_bars
 from tests.support.models import card_draft
+from tests.support.predictions import predict
 
 T0 = 1_795_400_100_000
 STEPS = 12
@@ -99,7 +100,7 @@ def test_same_numbers_as_the_predictor_service(home, features, bars) -> None:
     predictor = Predictor.from_registry(home)
     rows = rows_of(features, bars, [0, 1500, len(features) - 1])
     served = serving.Served(predictor.model, predictor.version)
-    published = serving.predict(served, rows, produced_at=0)
+    published = predict(served, rows, produced_at=0)
     assert predictor.steps == STEPS
     for row, message in zip(rows, published, strict=True):
         assert predictor.predict_proba_up(row.values) == message.prob_up
@@ -116,7 +117,7 @@ def test_predict_bars_runs_the_features_kernel_on_the_history(home, features, ba
     predictor = Predictor.from_registry(home)
     got = predictor.predict_bars(bars)
     (row,) = rows_of(features, bars, [len(features) - 1])
-    (message,) = serving.predict(serving.Served(predictor.model, "x"), [row], produced_at=0)
+    (message,) = predict(serving.Served(predictor.model, "x"), [row], produced_at=0)
     assert got.ts == int(bars.ts[-1]) == message.ts
     assert got.prob_up == message.prob_up
     assert got.forecast is not None

@@ -8,9 +8,10 @@ import pytest
 from candlecast.shared.adapters.prediction_wire import encode_predictions
 from candlecast.shared.core.messages import FeaturesComputed, PredictionMade
 from candlecast.shared.core.model import UpModel
-from candlecast.shared.core.serving import Served, messages, predict_batch
+from candlecast.shared.core.serving import Served, predict_batch
 from tests.support.forecasters import random_forecaster
 from tests.support.models import FS, FakeBooster
+from tests.support.predictions import messages
 
 SYMBOLS = ("BTCUSDT", "BTC-USDT:PERP", "eth.usd", "x")  # all of Symbol's charset
 

@@ -16,12 +16,12 @@ from candlecast.shared.core.serving import (
     Served,
     matrix,
     measure_latency,
-    predict,
     refusal,
     triage,
     unusable,
 )
 from tests.support.models import FS, OTHER, FakeBooster
+from tests.support.predictions import predict
 
 
 def served(booster: FakeBooster | None = None, calibrator: Calibrator | None = None) -> Served:

@@ -1,4 +1,4 @@
-"""serving.predict with a path forecaster attached: H coherent steps, one bar apart, inside their bands."""
+"""predict (the pydantic reference) with a forecaster: H coherent steps, one bar apart, inside their bands."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ import pytest
 
 from candlecast.shared.core.messages import MAX_TS_MS, FeaturesComputed, OhlcBand, OhlcStep
 from candlecast.shared.core.model import UpModel
-from candlecast.shared.core.serving import Served, predict, predict_batch
+from candlecast.shared.core.serving import Served, predict_batch
 from tests.support.forecasters import random_forecaster
 from tests.support.models import FS, FakeBooster
+from tests.support.predictions import predict
 
 BAR_MS = 300_000
 
