@@ -9,8 +9,9 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from candlecast.shared.core.admission import DAY_MS, Rules
+from candlecast.shared.core.admission import Rules
 from candlecast.shared.core.constants import DEFAULT_PREFIX, Keys
+from candlecast.shared.core.timeframes import DAY_MS
 
 
 def _default_consumer() -> str:

@@ -16,7 +16,7 @@ from candlecast.shared.adapters.snapshots import (
     resolve_snapshot,
 )
 from candlecast.shared.core.messages import FeatureSetId
-from candlecast.shared.core.snapshots import DAY_MS
+from candlecast.shared.core.timeframes import DAY_MS
 from tests.support.data import real_bars
 
 FS = FeatureSetId(name="core", version=1, hash="a" * 16)

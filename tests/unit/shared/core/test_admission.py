@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 
 from candlecast.shared.core.admission import (
-    DAY_MS,
     Jump,
     Recent,
     Rules,
@@ -17,6 +16,7 @@ from candlecast.shared.core.admission import (
     values_of,
 )
 from candlecast.shared.core.messages import BarClosed
+from candlecast.shared.core.timeframes import DAY_MS
 
 NOW = 1_764_000_000_000  # 2025-11-24
 TF = 300_000

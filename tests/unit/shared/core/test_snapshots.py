@@ -9,7 +9,6 @@ from pydantic import ValidationError
 from candlecast.shared.core.bars import Bars
 from candlecast.shared.core.messages import FeatureSetId
 from candlecast.shared.core.snapshots import (
-    DAY_MS,
     SnapshotFile,
     SnapshotManifest,
     checksum_problem,
@@ -19,6 +18,7 @@ from candlecast.shared.core.snapshots import (
     snapshot_id,
     window,
 )
+from candlecast.shared.core.timeframes import DAY_MS
 
 FS = FeatureSetId(name="core", version=1, hash="a" * 16)
 SHA = "ab" * 32

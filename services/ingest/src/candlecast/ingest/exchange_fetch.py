@@ -15,8 +15,7 @@ from candlecast.ingest.publish import record
 from candlecast.shared.adapters.barstore import BarStore
 from candlecast.shared.core.bars import Bars
 from candlecast.shared.core.messages import stream_symbol
-
-DAY_MS = 86_400_000
+from candlecast.shared.core.timeframes import DAY_MS
 
 
 async def fetch_into(store: BarStore, source: CcxtSource, days: float) -> tuple[list[str], Stats]:

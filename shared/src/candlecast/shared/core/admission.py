@@ -19,10 +19,10 @@ import numpy as np
 
 from candlecast.shared.core.arrays import I64, Mask
 from candlecast.shared.core.messages import SYMBOL_PATTERN, BarClosed
+from candlecast.shared.core.timeframes import DAY_MS
 
 SECONDS_BELOW = 100_000_000_000  # ms before 1973-03-03: such a ts is almost surely in seconds
 MICROS_ABOVE = 100_000_000_000_000  # ms after year 5138: such a ts is almost surely in microseconds
-DAY_MS = 86_400_000
 Values = tuple[float, float, float, float, float]
 
 

@@ -15,9 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from candlecast.shared.core.bars import Bars
 from candlecast.shared.core.messages import FeatureSetId, Timeframe, TsMs
+from candlecast.shared.core.timeframes import DAY_MS
 
 SNAPSHOT_SCHEMA_VERSION = 1
-DAY_MS = 86_400_000
 SOURCE_STORE = "store"
 PLAIN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-_UNIT_MS = {"s": 1_000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 604_800_000}
+DAY_MS = 86_400_000
+_UNIT_MS = {"s": 1_000, "m": 60_000, "h": 3_600_000, "d": DAY_MS, "w": 7 * DAY_MS}
 
 
 def timeframe_ms(timeframe: str) -> int:
