@@ -3,7 +3,7 @@ import math
 import numpy as np
 import pytest
 
-from candlecast.shared.core.scoring import average_ranks, brier, ece, log_loss, roc_auc, score
+from candlecast.shared.core.scoring import average_ranks, brier, ece, log_loss, roc_auc
 
 
 def a(*values: float) -> np.ndarray:
@@ -54,18 +54,3 @@ def test_ece_by_hand():
 
 def test_ece_of_calibrated_constant_is_zero():
     assert ece(a(0, 1, 0, 1), np.full(4, 0.5)) == pytest.approx(0.0)
-
-
-def test_score_compares_with_train_base_rate():
-    y = a(1, 0, 1, 1)
-    m = score(y, a(0.9, 0.1, 0.8, 0.7), y_train=a(1, 0, 0, 0))
-    assert m.baseline_log_loss == pytest.approx(log_loss(y, np.full(4, 0.25)))
-    assert m.baseline_brier == pytest.approx(brier(y, np.full(4, 0.25)))
-    assert m.log_loss < m.baseline_log_loss
-    assert m.auc == pytest.approx(1.0)
-    assert (m.n_train, m.n_holdout) == (4, 4)
-
-
-def test_score_refuses_mismatched_shapes():
-    with pytest.raises(ValueError):
-        score(a(1, 0), a(0.5), a(1))

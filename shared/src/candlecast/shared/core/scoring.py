@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from candlecast.shared.core.card_sections import Baselines, BaselineScores, Metrics
-from candlecast.shared.core.messages import ModelMetrics
 
 if TYPE_CHECKING:
     from candlecast.shared.core.arrays import F64
@@ -59,23 +58,6 @@ def ece(y: F64, p: F64, bins: int = ECE_BINS) -> float:
     sum_y = np.bincount(index, weights=y, minlength=bins)
     # sum over bins of (n_b / n) * |mean_y_b - mean_p_b|
     return float(np.abs(sum_y - sum_p).sum() / y.shape[0])
-
-
-def score(y: F64, p: F64, y_train: F64) -> ModelMetrics:
-    """Holdout scores of `p` and of the constant train base rate on the same rows."""
-    if y.shape != p.shape or y.shape[0] == 0 or y_train.shape[0] == 0:
-        raise ValueError("need non-empty holdout labels and predictions of the same shape")
-    base = np.full_like(y, float(np.mean(y_train)))
-    return ModelMetrics(
-        log_loss=log_loss(y, p),
-        brier=brier(y, p),
-        auc=roc_auc(y, p),
-        ece=ece(y, p),
-        baseline_log_loss=log_loss(y, base),
-        baseline_brier=brier(y, base),
-        n_train=int(y_train.shape[0]),
-        n_holdout=int(y.shape[0]),
-    )
 
 
 def _safe_ratio(num: float, den: float) -> float:
