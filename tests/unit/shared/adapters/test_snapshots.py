@@ -77,6 +77,15 @@ def test_a_missing_file_and_a_bad_manifest_are_errors(store, tmp_path) -> None:
         read_snapshot(tmp_path)
 
 
+def test_a_file_linked_from_outside_the_snapshot_counts_as_missing(store, tmp_path) -> None:
+    folder, _ = snap(store, tmp_path)
+    path = folder / "BTCUSDT_5m.parquet"
+    outside = path.rename(tmp_path / "elsewhere.parquet")
+    path.symlink_to(outside)  # same bytes, but not a file of this snapshot
+    with pytest.raises(SnapshotError, match=r"BTCUSDT_5m\.parquet: missing$"):
+        read_snapshot(folder)
+
+
 def test_unknown_symbols_and_empty_windows_are_refused(store, tmp_path) -> None:
     with pytest.raises(SnapshotError, match="no stored 5m bars for NOPE"):
         create_snapshot(store, tmp_path / "s", ["BTCUSDT", "NOPE"], "5m", 1, FS, NOW)

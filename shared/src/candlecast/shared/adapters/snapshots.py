@@ -150,9 +150,7 @@ def _file_bytes(folder: Path, name: str) -> bytes | None:
 
 def _checked(folder: Path, entry: SnapshotFile, timeframe: str) -> Bars | str:
     """The file's series, or why it fails its manifest entry."""
-    path = folder / entry.path
-    inside = path.is_file() and path.resolve().parent == folder.resolve()
-    content = path.read_bytes() if inside else None
+    content = _file_bytes(folder, entry.path)
     problem = checksum_problem(entry, None if content is None else sha256_hex(content))
     if problem or content is None:
         return problem or f"{entry.path}: missing"
