@@ -14,6 +14,11 @@ def settings_of(ctx: typer.Context) -> Settings:
     return cast("Settings", ctx.obj)
 
 
+def comma_list(values: list[str] | None) -> list[str]:
+    """`--symbols A,B --symbols C` as [A, B, C]."""
+    return [s for value in values or [] for s in value.split(",") if s]
+
+
 def exit_with(code: int) -> None:
     if code:
         raise typer.Exit(code)

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from candlecast.cli.context import exit_with, settings_of
+from candlecast.cli.context import comma_list, exit_with, settings_of
 
 FOLLOW_S = 60.0  # promote and rollback: the trainer answers within seconds unless it is busy
 
@@ -72,7 +72,7 @@ def snapshot_create(
     manifest."""
     from candlecast.cli.ops.snapshots import create, create_from_exchange
 
-    names = [s for value in symbols for s in value.split(",") if s]
+    names = comma_list(symbols)
     settings = settings_of(ctx)
     if exchange:
         args = (settings, exchange, exchange_config, names, timeframe, days, out, feature_set)

@@ -20,7 +20,7 @@ from typing import Annotated
 
 import typer
 
-from candlecast.cli.context import exit_with, settings_of
+from candlecast.cli.context import comma_list, exit_with, settings_of
 from candlecast.cli.errors import USER_ERRORS, UserError, one_line
 from candlecast.cli.groups import add_groups, models_rollback
 from candlecast.shared.settings import Settings
@@ -89,7 +89,7 @@ def retrain(
     from candlecast.cli.ops.retrain import RetrainOptions, retrain_command, send
 
     settings = settings_of(ctx)
-    names = [s for value in symbols or [] for s in value.split(",") if s]
+    names = comma_list(symbols)
     options = RetrainOptions(timeframe, horizon, trials, force, snapshot)
     command = retrain_command(settings, names, options)
     exit_with(asyncio.run(send(settings, command, follow, timeout, wait_loaded)))
