@@ -6,6 +6,7 @@ Writes `OUT/{version}/` (card.json, model files, plots) and prints the holdout s
 
 from __future__ import annotations
 
+import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
@@ -89,6 +90,15 @@ def train_config(settings: TrainerSettings, trials: int, forecast_steps: int | N
     return replace(config, forecast=replace(config.forecast or ForecastConfig(), steps=forecast_steps))
 
 
+def trial_line(trial: int, trials: int, best: float | None) -> None:
+    """One line per trial when piped; one line rewritten in place on a terminal."""
+    line = f"trial {trial}/{trials}, best {best}"
+    if sys.stdout.isatty():
+        typer.echo(f"\r{line}", nl=False)
+    else:
+        typer.echo(line)
+
+
 def train_command(
     data: Annotated[Path | None, typer.Option(help="Parquet/CSV bar file")] = None,
     snapshot: Annotated[Path | None, typer.Option(help="snapshot directory")] = None,
@@ -113,9 +123,10 @@ def train_command(
     card, folder = train_offline(
         series, horizon=horizon, timeframe=chosen, out=out, config=config, source=source,
         feature_set=get_feature_set(settings.feature_set),
-        progress=lambda trial, n, best: typer.echo(f"\rtrial {trial}/{n}, best {best}", nl=False),
+        progress=trial_line,
     )  # fmt: skip
-    typer.echo("")
+    if sys.stdout.isatty():
+        typer.echo("")
     typer.echo(summary(card, folder))
 
 
