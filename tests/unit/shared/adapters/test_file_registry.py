@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from candlecast.shared.adapters.file_registry import FileModelStore
+from candlecast.shared.adapters.library import Predictor
 from candlecast.shared.core.calibration import Calibrator
 from candlecast.shared.core.cards import CardDraft, ModelCard
 from candlecast.shared.core.messages import FeatureSetId
@@ -65,6 +66,18 @@ def test_card_must_match_model(store):
     bad = good.model_copy(update={"train": good.train.model_copy(update={"horizon": 3})})
     with pytest.raises(ValueError, match="does not match"):
         store.save(store.new_version(T0), tiny_model(), bad)
+
+
+def test_a_card_edited_after_save_no_longer_loads(store, tmp_path):
+    card = saved(store)
+    path = tmp_path / "models" / card.version / "card.json"
+    document = json.loads(path.read_text())
+    document["train"]["horizon"] = 3  # the model files (and their checksum) are untouched
+    path.write_text(json.dumps(document))
+    with pytest.raises(ModelIntegrityError, match=f"model {card.version}: card does not match"):
+        store.load(card.version)
+    with pytest.raises(ModelIntegrityError, match=f"model {card.version}: card does not match"):
+        Predictor.from_folder(path.parent).reload()
 
 
 def test_saved_version_is_never_overwritten(store):

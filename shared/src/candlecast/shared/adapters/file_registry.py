@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from candlecast.shared.adapters.clock import now_ms
 from candlecast.shared.adapters.files import append_line, locked, write_atomic
-from candlecast.shared.adapters.model_files import read_model, verify, write_model
+from candlecast.shared.adapters.model_files import read_checked, verify, write_model
 from candlecast.shared.core.artifact import check_matches, first_error
 from candlecast.shared.core.cards import CARD_SCHEMA_VERSION, CardDraft, ChampionPointer, ModelCard
 from candlecast.shared.core.constants import CARD_FILE, CHAMPION_FILE, HISTORY_FILE, MODELS_DIR, REGISTRY_LOCK
@@ -130,12 +130,7 @@ class FileModelStore:
         pointer = self._pointer()
         if pointer is not None and pointer.version == version and pointer.sha256 != card.sha256:
             raise ModelIntegrityError(f"model {version}: champion pointer checksum differs")
-        model = read_model(self._folder(version), card.sha256)
-        try:
-            check_matches(model, card)
-        except ValueError as exc:
-            raise ModelIntegrityError(f"model {version}: {exc}") from exc
-        return model, card
+        return read_checked(self._folder(version), card, version), card
 
     def card(self, version: str) -> ModelCard:
         """The v2 card; an older or damaged card raises `ModelIntegrityError` saying which."""

@@ -21,16 +21,14 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from candlecast.shared.adapters.file_registry import FileModelStore
-from candlecast.shared.adapters.model_files import read_model
+from candlecast.shared.adapters.model_files import read_checked
 from candlecast.shared.adapters.numba_cache import clear_stale_cache
-from candlecast.shared.core.artifact import check_matches
 from candlecast.shared.core.bars import Bars
 from candlecast.shared.core.cards import ModelCard
 from candlecast.shared.core.constants import CARD_FILE, MODELS_DIR
 from candlecast.shared.core.features import compute, get_feature_set
 from candlecast.shared.core.forecast import PricePaths, fast_price_paths
 from candlecast.shared.core.model import UpModel
-from candlecast.shared.core.ports import ModelIntegrityError
 from candlecast.shared.core.predictions import BarPrediction, ForecastPath, MissingFeaturesError
 from candlecast.shared.core.timeframes import timeframe_ms
 
@@ -74,12 +72,7 @@ class Predictor:
                 card = ModelCard.model_validate_json((path / CARD_FILE).read_bytes())
             except FileNotFoundError:
                 raise FileNotFoundError(f"{path} has no {CARD_FILE}") from None
-            model = read_model(path, card.sha256)
-            try:
-                check_matches(model, card)
-            except ValueError as exc:
-                raise ModelIntegrityError(f"model {card.version}: {exc}") from exc
-            return model, card
+            return read_checked(path, card, card.version), card
 
         return cls(load)
 

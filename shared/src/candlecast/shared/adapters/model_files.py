@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from candlecast.shared.adapters.files import sha256_hex, write_atomic
-from candlecast.shared.core.artifact import ModelManifest, decode, encode, read_manifest
+from candlecast.shared.core.artifact import ModelManifest, check_matches, decode, encode, read_manifest
 from candlecast.shared.core.constants import LEGACY_MODEL_FILE, MODEL_FILE
 from candlecast.shared.core.ports import ModelIntegrityError
 
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
     import lightgbm
 
+    from candlecast.shared.core.cards import ModelCard
     from candlecast.shared.core.model import UpModel
 
 
@@ -51,6 +52,16 @@ def read_model(folder: Path, sha256: str) -> UpModel:
     manifest, files = verify(folder, sha256)
     forecaster = b"" if manifest.forecaster is None else files[manifest.forecaster.file]
     return decode(manifest, files[manifest.booster.file], _booster, forecaster)
+
+
+def read_checked(folder: Path, card: ModelCard, version: str) -> UpModel:
+    """`read_model`, then checked against its card (features, horizon, ...): `ModelIntegrityError` if not."""
+    model = read_model(folder, card.sha256)
+    try:
+        check_matches(model, card)
+    except ValueError as exc:
+        raise ModelIntegrityError(f"model {version}: {exc}") from exc
+    return model
 
 
 def _read(folder: Path, name: str) -> bytes:
