@@ -6,6 +6,7 @@ import pytest
 import typer
 
 from candlecast.ingest.backfill_cli import parse_config, parse_when
+from candlecast.ingest.cli import symbol_names
 
 
 def test_dates_are_utc_unless_they_say_otherwise() -> None:
@@ -22,3 +23,10 @@ def test_the_exchange_config_must_be_a_json_object() -> None:
     for bad in ("[1]", "{nope"):
         with pytest.raises(typer.BadParameter):
             parse_config(bad)
+
+
+def test_symbols_are_comma_separated_and_at_least_one() -> None:
+    assert symbol_names(" BTC/USDT, ETH/USDT,") == ["BTC/USDT", "ETH/USDT"]
+    for bad in ("", " , "):
+        with pytest.raises(typer.BadParameter, match="at least one symbol"):
+            symbol_names(bad)

@@ -16,6 +16,7 @@ from ccxt.base import errors as ccxt_errors
 from redis.asyncio import Redis
 
 from candlecast.ingest.ccxt_source import Progress
+from candlecast.ingest.cli import symbol_names
 from candlecast.ingest.exchange import backfill, emitter
 from candlecast.ingest.progress import BarProgress
 from candlecast.shared.adapters.barstore import BarStore
@@ -54,9 +55,7 @@ def backfill_command(
     exchange_config: Annotated[str, typer.Option(help="ccxt constructor options as JSON")] = "{}",
 ) -> None:
     """Backfill closed candles from an exchange: recorded to the bar store, then published."""
-    names = [s.strip() for s in symbols.split(",") if s.strip()]
-    if not names:
-        raise typer.BadParameter("give at least one symbol")
+    names = symbol_names(symbols)
     span = (parse_when(since), parse_when(until) if until else None)
     config = parse_config(exchange_config)
     try:

@@ -38,6 +38,14 @@ def bars_per_second(value: str) -> float | None:
     return rate
 
 
+def symbol_names(text: str) -> list[str]:
+    """Comma-separated symbols, at least one."""
+    names = [s.strip() for s in text.split(",") if s.strip()]
+    if not names:
+        raise typer.BadParameter("give at least one symbol")
+    return names
+
+
 def replay_command(
     file: Annotated[
         Path,
@@ -83,9 +91,7 @@ def synthetic_command(
     regimes: Annotated[bool, typer.Option(help="calm/volatile volatility regimes")] = False,
 ) -> None:
     """Write a seeded synthetic market, optionally with a planted learnable signal, to a bar file."""
-    names = [s.strip() for s in symbols.split(",") if s.strip()]
-    if not names:
-        raise typer.BadParameter("give at least one symbol")
+    names = symbol_names(symbols)
     market = SyntheticMarket(
         names,
         timeframe,
