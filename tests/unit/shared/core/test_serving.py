@@ -16,6 +16,7 @@ from candlecast.shared.core.serving import (
     Served,
     matrix,
     measure_latency,
+    predict_batch,
     refusal,
     triage,
     unusable,
@@ -98,7 +99,8 @@ def test_latency_times_each_call_of_the_serving_path_with_the_injected_timer() -
 
 def test_no_rows_means_no_call() -> None:
     booster = FakeBooster()
-    assert predict(served(booster), [], produced_at=0) == []
+    batch = predict_batch(served(booster), [], produced_at=0)  # the predictor's call, e.g. all rows refused
+    assert (list(batch.rows), batch.prob_up.tolist(), batch.paths) == ([], [], None)
     assert booster.calls == []
 
 
