@@ -11,7 +11,6 @@ Rules:
 
 from __future__ import annotations
 
-import fcntl
 import os
 import re
 import uuid
@@ -24,7 +23,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from candlecast.shared.adapters.files import fsync_dir
+from candlecast.shared.adapters.files import fsync_dir, locked
 from candlecast.shared.core.bars import Bars, concat, first_per_ts
 from candlecast.shared.core.constants import BARS_DIR, OHLCV
 from candlecast.shared.core.timeframes import timeframe_ms
@@ -68,14 +67,10 @@ def _parts(folder: Path) -> list[Part]:
 
 @contextmanager
 def _locked(folder: Path, exclusive: bool) -> Iterator[None]:
-    """Hold the series lock; closing the descriptor releases it."""
+    """Hold the series lock."""
     folder.mkdir(parents=True, exist_ok=True)
-    fd = os.open(folder / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+    with locked(folder / LOCK_FILE, shared=not exclusive):
         yield
-    finally:
-        os.close(fd)
 
 
 def _read_part(part: Part, symbol: str, timeframe: str) -> Bars:

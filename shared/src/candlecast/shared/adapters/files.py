@@ -51,11 +51,11 @@ def append_line(path: Path, line: bytes) -> None:
 
 
 @contextmanager
-def locked(path: Path) -> Iterator[None]:
-    """Hold an exclusive lock on `path` (created if missing) across processes."""
+def locked(path: Path, shared: bool = False) -> Iterator[None]:
+    """Hold a lock on `path` (created if missing) across processes: exclusive, or shared with readers."""
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        fcntl.flock(fd, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
         yield
     finally:
         os.close(fd)
