@@ -13,32 +13,20 @@ from candlecast.shared.adapters.barstore import BarStore
 from candlecast.shared.core.bars import Bars
 from candlecast.shared.core.constants import Keys
 from tests.support.binance_standin import Market, ServerClock, exchange_config, serve
+from tests.support.clock import FakeClock
 from tests.support.data import real_bars
 
 pytestmark = pytest.mark.redis
 
 
-class FakeTime:
-    def __init__(self, now: int) -> None:
-        self.now = now
-        self.slept: list[float] = []
-
-    def clock(self) -> int:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += int(seconds * 1000)
-
-
 async def test_replicas_share_one_budget_per_window(redis_url) -> None:
-    redis, t = Redis.from_url(redis_url), FakeTime(100 * WINDOW_MS + 15_000)
-    a, b = (RedisBudget(redis, Keys(), "binance", 5, clock=t.clock, sleep=t.sleep) for _ in range(2))
+    redis, t = Redis.from_url(redis_url), FakeClock(100 * WINDOW_MS + 15_000)
+    a, b = (RedisBudget(redis, Keys(), "binance", 5, clock=t, sleep=t.sleep) for _ in range(2))
     for budget in (a, b, a, b, a):
         await budget.acquire()
-    assert t.slept == []
+    assert t.sleeps == []
     await b.acquire()  # the sixth request in this minute waits for the next one
-    assert t.slept == [45.0]
+    assert t.sleeps == [45.0]
     assert b.waits == 1
     assert t.now == 101 * WINDOW_MS
     await redis.aclose()

@@ -13,24 +13,10 @@ from candlecast.ingest.synthetic import SyntheticMarket
 from candlecast.shared.adapters.barstore import BarStore
 from candlecast.shared.adapters.clock import now_ms
 from candlecast.shared.core.bars import Bars
+from tests.support.clock import FakeClock
 
 NOW = 1_767_225_603_217  # not on a bar boundary
 STEP = 5_000
-
-
-class FakeClock:
-    def __init__(self, now: int, jitter_ms: int) -> None:
-        self.now = now
-        self.rng = np.random.default_rng(0)
-        self.jitter_ms = jitter_ms
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> int:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += int(seconds * 1000) + int(self.rng.integers(0, self.jitter_ms + 1))
 
 
 def market(backfill: int) -> SyntheticMarket:
