@@ -169,6 +169,18 @@ async def test_refuses_model_with_other_feature_set_and_keeps_serving(redis_url,
     await redis.aclose()
 
 
+async def test_a_model_on_the_rows_new_feature_set_is_loaded(redis_url, tmp_path) -> None:
+    redis, store, p, _, _ = await champion_served(redis_url, tmp_path, "p1")
+    await p.handle(rows(OTHER, 1))  # the features service moved on: v1 can't read these
+    v2, sha2 = register(store, model(OTHER, 2), 2_000)
+    await p.on_promoted(
+        ModelPromoted(request_id="r", version=v2, sha256=sha2, feature_set=OTHER, horizon=1, metrics=METRICS)
+    )
+    assert p.served is not None
+    assert p.served.version == v2, "checked against the rows arriving, not the model it replaces"
+    await redis.aclose()
+
+
 async def test_tampered_artifact_is_refused(redis_url, tmp_path) -> None:
     redis = Redis.from_url(redis_url)
     store = FileModelStore(tmp_path)

@@ -63,9 +63,8 @@ class Predictor:
 
     async def handle(self, entries: list[Entry]) -> None:
         decoded = decode(entries, ROW, self.origin, now_ms())
-        rows = [row for _, row in decoded.ok]
-        if rows:
-            self.rows_hash = rows[-1].feature_set.hash  # what a first model is checked against
+        if decoded.ok:
+            self.rows_hash = decoded.ok[-1][1].feature_set.hash  # what a first model is checked against
         if self.watcher is not None and entries:
             await self.watcher.settled(entries[-1].id)  # promotions before these rows come first
         served = self.served or await self._wait_for_model(len(entries))  # one model per batch
