@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from candlecast.shared.core.arrays import I64, Index
+from candlecast.trainer.split import purged_train
 
 TUNE_ROWS = 75_000  # newest pre-holdout rows the folds use: 200 trials of ~390k x 122 in 10 min on 2 cores
 N_SPLITS = 4  # three folds to tune on, the newest one left unseen for calibration
@@ -39,19 +40,17 @@ def walk_forward(
     """Expanding folds in time order; with `max_rows`, only the newest rows take part."""
     if n_splits < 1:
         raise ValueError(f"n_splits must be >= 1, got {n_splits}")
-    if embargo_ms < label_span_ms:
-        raise ValueError(f"embargo {embargo_ms} ms is shorter than the label span {label_span_ms} ms")
     first = 0 if max_rows is None or max_rows >= ts.shape[0] else ts.shape[0] - max_rows
     unique_ts = np.unique(ts[first:])
     if unique_ts.shape[0] < 2 * (n_splits + 1):
         raise ValueError(f"too few timestamps ({unique_ts.shape[0]}) for {n_splits} folds")
     edges = unique_ts[np.linspace(0, unique_ts.shape[0], n_splits + 2).astype(np.int64)[1:-1]]
-    in_range = np.arange(ts.shape[0]) >= first
     folds = []
     for k in range(n_splits):
         start = int(edges[k])
         end = int(edges[k + 1]) if k + 1 < n_splits else None
-        train = np.flatnonzero(in_range & (ts < start - embargo_ms))
+        train = purged_train(ts, start, embargo_ms, label_span_ms)
+        train = train[train >= first]
         valid = np.flatnonzero((ts >= start) & (ts < end) if end is not None else ts >= start)
         if train.shape[0] == 0 or valid.shape[0] == 0:
             raise ValueError(f"fold {k} is empty after the {embargo_ms} ms embargo")

@@ -2,7 +2,7 @@
 
 A training row at `t` has a label that looks `horizon` bars ahead, so it must end before the
 holdout starts: train rows satisfy `t < cutoff - embargo_ms` with `embargo_ms >= label_span_ms`.
-Purged walk-forward folds will reuse `purged_train` beside `time_split`.
+The purged walk-forward folds (folds.py) train on `purged_train` rows too.
 """
 
 from __future__ import annotations
