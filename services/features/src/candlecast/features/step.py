@@ -130,13 +130,8 @@ class _Admit:
     def __init__(
         self, current: Series, origin: Origin, now_ms: int, rules: Rules, result: StepResult
     ) -> None:
-        self.current, self.origin, self.now_ms, self.rules, self.result = (
-            current,
-            origin,
-            now_ms,
-            rules,
-            result,
-        )
+        self.current, self.origin, self.now_ms = current, origin, now_ms
+        self.rules, self.result = rules, result
         self.done = id_key(current.entry_id)
         self.last_ts = current.state.last_ts
         self.taken = Recent(current.recent.size, dict(current.recent.values))
