@@ -1,10 +1,12 @@
-"""The forecaster's own split: its quantile table is fitted on paths the scale lines never saw."""
+"""The forecaster's rows: no path reaches the holdout; the table's rows follow the fit rows after a gap."""
 
 import numpy as np
 import pytest
 
+from candlecast.shared.core.features import DEFAULT
+from candlecast.trainer.dataset import build_dataset
 from candlecast.trainer.forecast_config import ForecastConfig
-from candlecast.trainer.forecast_fit import split_parts
+from candlecast.trainer.forecast_fit import fit_forecaster, split_parts
 
 STEP_MS = 300_000
 
@@ -23,3 +25,16 @@ def test_fit_paths_end_before_the_calibration_rows_start() -> None:
 def test_too_few_rows_for_either_part_is_refused() -> None:
     with pytest.raises(ValueError, match="too few rows"):
         split_parts(np.arange(100, dtype=np.int64) * STEP_MS, ForecastConfig(steps=12), STEP_MS)
+
+
+def test_pre_holdout_rows_whose_path_reaches_the_holdout_are_left_out(make_walk) -> None:
+    series = [make_walk("AAA", 2_000, seed=1), make_walk("BBB", 2_000, seed=2)]
+    data = build_dataset(series, DEFAULT, horizon=1)
+    config = ForecastConfig(steps=6, hist_vol_window=20)
+    holdout_start = int(np.unique(data.ts)[-400])
+    pre = np.flatnonzero(data.ts < holdout_start)
+    clear = pre[data.ts[pre] + config.steps * STEP_MS < holdout_start]
+    assert clear.shape[0] < pre.shape[0]
+    given_pre = fit_forecaster(data, series, pre, holdout_start, config, STEP_MS)
+    given_clear = fit_forecaster(data, series, clear, holdout_start, config, STEP_MS)
+    assert given_pre == given_clear
