@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PKGS := -e "shared[features]" -e "cli[features,demo]" -e services/ingest -e services/features -e services/trainer -e services/predictor
 
-.PHONY: install demo test test-fast lint bench bench-train schema clean
+.PHONY: install demo test test-fast lint bench bench-train bench-memory schema clean
 
 install: $(BIN)/.installed
 
@@ -43,6 +43,10 @@ bench: install
 # One full retrain: 200 trials on 90 days x 3 symbols of 1m synthetic bars (~390k rows), ~10 min.
 bench-train: install
 	PYTHONPATH=. $(BIN)/python bench/train.py
+
+# RSS before/after 20 retrains (trainer) and 50 hot swaps (predictor), each in its own process; ~1.5 min.
+bench-memory: install
+	PYTHONPATH=. $(BIN)/python bench/memory.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

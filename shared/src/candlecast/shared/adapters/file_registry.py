@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from candlecast.shared.adapters.clock import now_ms
 from candlecast.shared.adapters.files import append_line, locked, write_atomic
-from candlecast.shared.adapters.model_files import read_checked, verify, write_model
+from candlecast.shared.adapters.model_files import inside, read_checked, verify, write_model
 from candlecast.shared.core.artifact import check_matches, first_error
 from candlecast.shared.core.cards import CARD_SCHEMA_VERSION, CardDraft, ChampionPointer, ModelCard
 from candlecast.shared.core.constants import CARD_FILE, CHAMPION_FILE, HISTORY_FILE, MODELS_DIR, REGISTRY_LOCK
@@ -78,7 +78,7 @@ class FileModelStore:
         verify(self._folder(version), card.sha256)
         with locked(self.models_dir / REGISTRY_LOCK):
             done = done_by(self.history(), request_id)
-            if done is None or done.version != version or self.champion() != version:
+            if done is None or done.version != version or self._champion_if_readable() != version:
                 self._set_champion(card, action, request_id or card.request_id)
 
     def revert(self, request_id: str = "") -> str:
@@ -111,7 +111,7 @@ class FileModelStore:
 
     def _set_champion(self, card: ModelCard, action: PromotionAction, request_id: str) -> None:
         """Pointer first, then its history line: the pointer is what predictors trust."""
-        previous = self.champion()
+        previous = self._champion_if_readable()
         pointer = ChampionPointer(version=card.version, sha256=card.sha256)
         write_atomic(self.models_dir / CHAMPION_FILE, pointer.model_dump_json().encode())
         line = Promotion(
@@ -142,9 +142,12 @@ class FileModelStore:
                 "only: retrain to replace it (`models show` still displays it)"
             )
         try:
-            return ModelCard.model_validate(document)
+            card = ModelCard.model_validate(document)
         except ValidationError as exc:
             raise ModelIntegrityError(f"model {version}: unreadable card: {first_error(exc)}") from exc
+        if card.version != version:
+            raise ModelIntegrityError(f"model {version}: its card is for version {card.version!r}")
+        return card
 
     def list(self) -> builtins.list[ModelCard]:
         """Saved models, oldest first (versions sort by time)."""
@@ -158,7 +161,7 @@ class FileModelStore:
     def card_document(self, version: str) -> dict[str, object]:
         """The card as stored, unvalidated: readable whatever card schema wrote it."""
         try:
-            document = json.loads((self._folder(version) / CARD_FILE).read_bytes())
+            document = json.loads(inside(self._folder(version), CARD_FILE).read_bytes())
         except FileNotFoundError as exc:
             raise KeyError(f"no saved model {version!r}") from exc
         except ValueError as exc:
@@ -184,9 +187,18 @@ class FileModelStore:
             raise ModelIntegrityError(f"refused model version {version!r}: outside models/")
         return folder
 
+    def _champion_if_readable(self) -> str | None:
+        """The champion, or None when the pointer is unreadable: a promotion replaces a damaged one."""
+        try:
+            return self.champion()
+        except ModelIntegrityError:
+            return None
+
     def _pointer(self) -> ChampionPointer | None:
         path = self.models_dir / CHAMPION_FILE
         try:
             return ChampionPointer.model_validate_json(path.read_bytes())
         except FileNotFoundError:
             return None
+        except ValidationError as exc:
+            raise ModelIntegrityError(f"unreadable champion pointer: {first_error(exc)}") from exc

@@ -36,7 +36,7 @@ def verify(folder: Path, sha256: str) -> tuple[ModelManifest, dict[str, bytes]]:
     """The manifest and the files it pins (by name), after every checksum matched."""
     manifest_bytes = _read(folder, MODEL_FILE)
     if sha256_hex(manifest_bytes) != sha256:
-        raise ModelIntegrityError(f"model {folder.name}: artifact checksum does not match its card")
+        raise ModelIntegrityError(f"model {folder.name}: {MODEL_FILE} checksum does not match its card")
     manifest = read_manifest(manifest_bytes)
     files = {}
     for ref in manifest.files():
@@ -64,10 +64,16 @@ def read_checked(folder: Path, card: ModelCard, version: str) -> UpModel:
     return model
 
 
-def _read(folder: Path, name: str) -> bytes:
+def inside(folder: Path, name: str) -> Path:
+    """`folder / name`, refused when it (through a symlink, say) leads out of `folder`."""
     path = folder / name
     if path.resolve().parent != folder.resolve():
         raise ModelIntegrityError(f"model {folder.name}: {name} is outside its folder")
+    return path
+
+
+def _read(folder: Path, name: str) -> bytes:
+    path = inside(folder, name)
     try:
         return path.read_bytes()
     except FileNotFoundError:

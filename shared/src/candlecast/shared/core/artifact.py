@@ -11,12 +11,12 @@ import hashlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from candlecast.shared.core.calibration import Calibrator
 from candlecast.shared.core.constants import BOOSTER_FILE, FORECASTER_FILE, MODEL_FILE
 from candlecast.shared.core.forecast import Forecaster
-from candlecast.shared.core.messages import FeatureSetId
+from candlecast.shared.core.messages import FeatureSetId, ModelPromoted
 from candlecast.shared.core.model import UpModel
 from candlecast.shared.core.ports import ModelIntegrityError
 
@@ -56,9 +56,26 @@ class ModelManifest(BaseModel):
     booster: FileRef
     forecaster: FileRef | None = Field(default=None, description="The path forecaster (JSON), if any")
 
+    @field_validator("booster")
+    @classmethod
+    def _booster_txt(cls, ref: FileRef) -> FileRef:
+        return _named(ref, BOOSTER_FILE)
+
+    @field_validator("forecaster")
+    @classmethod
+    def _forecaster_json(cls, ref: FileRef | None) -> FileRef | None:
+        return None if ref is None else _named(ref, FORECASTER_FILE)
+
     def files(self) -> list[FileRef]:
         """Every file the manifest pins."""
         return [self.booster] if self.forecaster is None else [self.booster, self.forecaster]
+
+
+def _named(ref: FileRef, name: str) -> FileRef:
+    """Each pinned file has its one name: a manifest can't point the loader at any other file."""
+    if ref.file != name:
+        raise ValueError(f"must be {name}, not {ref.file!r}")
+    return ref
 
 
 def sha256_of(data: bytes) -> str:
@@ -88,7 +105,8 @@ def encode(model: UpModel) -> dict[str, bytes]:
 def first_error(exc: ValidationError) -> str:
     """`where: what` of a validation error's first complaint."""
     first = exc.errors()[0]
-    return ".".join(str(p) for p in first["loc"]) + ": " + first["msg"]
+    where = ".".join(str(p) for p in first["loc"])
+    return f"{where}: {first['msg']}" if where else first["msg"]
 
 
 def read_manifest(data: bytes) -> ModelManifest:
@@ -131,6 +149,21 @@ def read_forecaster(manifest: ModelManifest, data: bytes) -> Forecaster | None:
         return Forecaster.model_validate_json(data)
     except ValidationError as exc:
         raise ModelIntegrityError(f"unusable {ref.file}: {first_error(exc)}") from exc
+
+
+def announcement_mismatch(event: ModelPromoted, sha256: str, model: UpModel) -> str | None:
+    """Why the loaded model (artifact checksum `sha256`) is not the one `event` announced, or None."""
+    if event.sha256 != sha256:
+        return f"artifact sha256 {sha256} != announced {event.sha256}"
+    if event.feature_set != model.feature_set:
+        announced, have = event.feature_set, model.feature_set
+        return (
+            f"announced feature set {announced.name} v{announced.version} ({announced.hash}) "
+            f"!= the model's {have.name} v{have.version} ({have.hash})"
+        )
+    if event.horizon != model.horizon:
+        return f"announced horizon {event.horizon} != the model's {model.horizon}"
+    return None
 
 
 def check_matches(model: UpModel, draft: CardDraft) -> None:
