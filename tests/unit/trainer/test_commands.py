@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from pydantic import ValidationError
 
@@ -59,3 +61,21 @@ def test_symbols_in_ccxt_spelling_shared_with_ingest_are_read_as_stream_symbols(
     monkeypatch.setenv("CANDLECAST_SYMBOLS", '["BTC USDT"]')
     with pytest.raises(ValidationError):
         TrainerSettings()
+
+
+def test_more_symbols_than_allowed_are_refused_and_long_lists_are_not_echoed() -> None:
+    many = RetrainModel(symbols=[f"S{i}" for i in range(300)])
+    assert command_problem(many, STORED, max_symbols=200) == (
+        "300 symbols named; at most 200 (CANDLECAST_MAX_SYMBOLS)"
+    )
+    problem = str(command_problem(many, STORED))
+    assert problem == "no stored 5m bars for S0, S1, S2, S3, S4, S5, S6, S7, S8, S9 and 290 more"
+
+
+def test_a_refusal_event_is_bounded_and_needs_a_plausible_request_id() -> None:
+    letter = dead('{"command": "retrain", "request_id": "r1"}').model_copy(update={"reason": "x" * 5_000})
+    failed = failed_for(letter)
+    assert failed is not None
+    assert len(failed.error) < 600
+    assert failed.error.endswith("chars in all]")
+    assert failed_for(dead(json.dumps({"request_id": "r" * 201}))) is None, "no valid command has it"

@@ -50,7 +50,8 @@ def symbol_refusal(symbol: str) -> str | None:
     """Why a symbol cannot name a series (letters, digits and `._-:` only), or None."""
     if 0 < len(symbol) <= 40 and re.fullmatch(SYMBOL_PATTERN, symbol):
         return None
-    return f"symbol {symbol!r} is not 1-40 letters, digits and . _ - :"
+    shown = repr(symbol[:60]) + (f"... ({len(symbol)} chars)" if len(symbol) > 60 else "")
+    return f"symbol {shown} is not 1-40 letters, digits and . _ - :"
 
 
 def admitted(ts: I64, timeframe_ms: int, now_ms: int, rules: Rules) -> tuple[Mask, list[str]]:

@@ -15,6 +15,8 @@ from candlecast.shared.core.messages import DeadLettered
 T = TypeVar("T")
 
 _DATA_KEY = DATA_FIELD.encode()
+DLQ_PAYLOAD_CHARS = 4_096  # Settings.dlq_payload_chars' default
+MAX_REASON_CHARS = 500  # a reason never echoes more of its input than this
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,27 +52,66 @@ class Decoded(Generic[T]):
 
 @dataclass(frozen=True, slots=True)
 class Origin:
-    """Where entries came from, for dead-letter records."""
+    """Where entries came from, and how their dead letters are written."""
 
     stream: str
     group: str
+    service: str = ""  # who gives up on an entry, e.g. "features"
+    payload_chars: int = DLQ_PAYLOAD_CHARS  # how much of a payload a dead letter keeps
 
 
-def dead_letter(origin: Origin, entry: Entry, reason: str, now_ms: int) -> DeadLettered:
+def clip(text: str, limit: int = MAX_REASON_CHARS) -> str:
+    """`text`, or its first `limit` characters and a marker with its full length."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}…[truncated: {len(text)} chars in all]"
+
+
+def dead_letter(
+    origin: Origin,
+    entry: Entry,
+    reason: str,
+    now_ms: int,
+    *,
+    service: str | None = None,
+    deliveries: int = 1,
+    limit: int | None = None,
+) -> DeadLettered:
+    """A bounded record of `entry`: a payload prefix with a truncation marker, and a clipped reason.
+    `service` and `limit` default to the origin's."""
+    keep = origin.payload_chars if limit is None else limit
+    text = entry.data[: 4 * keep + 4].decode(errors="replace")  # enough for keep + 1 whole chars
+    truncated = len(text) > keep
+    payload = f"{text[:keep]}…[truncated: {len(entry.data)} bytes in all]" if truncated else text
     return DeadLettered(
         stream=origin.stream,
         entry_id=entry.id,
         group=origin.group,
-        reason=reason,
-        payload=entry.data.decode(errors="replace")[:10_000],
+        reason=clip(reason),
+        payload=payload,
         failed_at=now_ms,
+        service=origin.service if service is None else service,
+        deliveries=deliveries,
+        size=len(entry.data),
+        truncated=truncated,
     )
 
 
-def decode(entries: Iterable[Entry], adapter: TypeAdapter[T], origin: Origin, now_ms: int) -> Decoded[T]:
-    """Validate each entry; a bad one becomes a readable dead letter, the rest flow on."""
+def decode(
+    entries: Iterable[Entry],
+    adapter: TypeAdapter[T],
+    origin: Origin,
+    now_ms: int,
+    max_bytes: int | None = None,
+) -> Decoded[T]:
+    """Validate each entry; a bad one becomes a readable dead letter, the rest flow on.
+    An entry over `max_bytes` is dead-lettered without being parsed."""
     out: Decoded[T] = Decoded()
     for entry in entries:
+        if max_bytes is not None and len(entry.data) > max_bytes:
+            reason = f"entry of {len(entry.data)} bytes is over the {max_bytes}-byte limit of {origin.stream}"
+            out.dead.append(dead_letter(origin, entry, reason, now_ms))
+            continue
         try:
             out.ok.append((entry, adapter.validate_json(entry.data)))
         except ValidationError as exc:
@@ -79,8 +120,18 @@ def decode(entries: Iterable[Entry], adapter: TypeAdapter[T], origin: Origin, no
 
 
 def _reason(exc: ValidationError) -> str:
+    """The first error, readable; pydantic may echo the input in `msg`, so each part is clipped."""
     first = exc.errors(include_url=False)[0]
     if first["type"] == "json_invalid":
-        return f"malformed JSON: {first['msg']}"
-    where = ".".join(str(p) for p in first["loc"]) or "message"
-    return f"schema check failed at {where}: {first['msg']}"
+        return f"malformed JSON: {clip(first['msg'], 200)}"
+    where = clip(".".join(str(p) for p in first["loc"]) or "message", 100)
+    if first["type"] == "union_tag_invalid":
+        return f"schema check failed at {where}: {_unknown_tag(first.get('ctx', {}))}"
+    return f"schema check failed at {where}: {clip(first['msg'], 300)}"
+
+
+def _unknown_tag(ctx: Mapping[str, object]) -> str:
+    """E.g. "unknown command 'explode' (expected one of 'retrain', 'promote', 'rollback')"."""
+    name = str(ctx.get("discriminator", "tag")).strip("'")
+    tag = clip(repr(ctx.get("tag")), 60)
+    return f"unknown {name} {tag} (expected one of {clip(str(ctx.get('expected_tags')), 200)})"

@@ -30,6 +30,16 @@ MAX_TS_MS = 2**53  # exact in a JSON double and in int64
 MAX_HORIZON = 500
 DEFAULT_TRIALS = 200
 MAX_TRIALS = 5_000
+MAX_SYMBOLS = 1_000  # most symbols one command may name (Settings.max_symbols' default)
+MAX_ID_CHARS = 200  # request ids and model versions
+RequestId = Annotated[
+    str,
+    Field(
+        max_length=MAX_ID_CHARS,
+        description="Echoed by every event about this command",
+        examples=["3f2a9c01d4e5b6a7"],
+    ),
+]
 TsMs = Annotated[
     int, Field(ge=0, le=MAX_TS_MS, description="UTC epoch milliseconds", examples=[1735603200000])
 ]
@@ -156,11 +166,10 @@ class RetrainModel(Message):
     """Order the trainer to fit, evaluate and (maybe) promote a new model."""
 
     command: Literal["retrain"] = Field(default="retrain", description="Command discriminator")
-    request_id: str = Field(
-        default_factory=lambda: uuid.uuid4().hex, description="Echoed by every event about this run"
-    )
+    request_id: RequestId = Field(default_factory=lambda: uuid.uuid4().hex)
     symbols: list[Symbol] = Field(
         default_factory=list,
+        max_length=MAX_SYMBOLS,
         description="Symbols to train on; empty means the trainer's configured symbols",
     )
     timeframe: Timeframe = Field(default="5m", description="Bar length")
@@ -180,21 +189,19 @@ class PromoteModel(Message):
     """Order the trainer to make a saved version champion (no gate: the operator decides)."""
 
     command: Literal["promote"] = Field(default="promote", description="Command discriminator")
-    request_id: str = Field(
-        default_factory=lambda: uuid.uuid4().hex, description="Echoed by the resulting event"
-    )
-    version: str = Field(min_length=1, description="Version to promote")
+    request_id: RequestId = Field(default_factory=lambda: uuid.uuid4().hex)
+    version: str = Field(min_length=1, max_length=MAX_ID_CHARS, description="Version to promote")
 
 
 class RollbackModel(Message):
     """Order the trainer to make an earlier version champion again."""
 
     command: Literal["rollback"] = Field(default="rollback", description="Command discriminator")
-    request_id: str = Field(
-        default_factory=lambda: uuid.uuid4().hex, description="Echoed by the resulting event"
-    )
+    request_id: RequestId = Field(default_factory=lambda: uuid.uuid4().hex)
     version: str = Field(
-        default="", description="Version to restore; empty means the champion before the current one"
+        default="",
+        max_length=MAX_ID_CHARS,
+        description="Version to restore; empty means the champion before the current one",
     )
 
 
@@ -291,5 +298,12 @@ class DeadLettered(Message):
     entry_id: str = Field(description="Its entry id on that stream")
     group: str = Field(description="Consumer group that gave up on it")
     reason: str = Field(description="Readable reason")
-    payload: str = Field(description="The raw entry data, as text")
+    payload: str = Field(
+        description="The raw entry data, as text; when `truncated`, a prefix and then a "
+        "'…[truncated: N bytes in all]' marker"
+    )
     failed_at: TsMs = Field(description="UTC epoch ms when it was dead-lettered")
+    service: str = Field(default="", description="Service that gave up on it ('' in older records)")
+    deliveries: int = Field(default=1, ge=1, description="Times it was delivered before it was given up")
+    size: int = Field(default=0, ge=0, description="Size of the original entry data in bytes (0: unknown)")
+    truncated: bool = Field(default=False, description="True when `payload` keeps only a prefix of the data")
