@@ -1,14 +1,15 @@
 """Shared fixtures: one real Redis per session, flushed before each test that uses it.
 
 Order: $CANDLECAST_TEST_REDIS_URL; else a testcontainers Redis when a Docker
-daemon answers; else a throwaway `redis-server` on a free port. Never a fake.
+daemon answers and can start one; else a throwaway `redis-server` on a free port. Never a fake.
 """
 
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 
 import pytest
 import redis
@@ -38,17 +39,29 @@ def container_redis() -> Iterator[str]:
         yield f"redis://{host}:{port}/0"
 
 
-@pytest.fixture(scope="session")
-def redis_server() -> Iterator[str]:
+@contextmanager
+def some_redis() -> Iterator[str]:
+    """The first that works of: the env's URL, a container, a local server (when Docker can't start one)."""
     url = os.environ.get("CANDLECAST_TEST_REDIS_URL")
     if url:
         yield url
-    elif docker_answers():
-        with container_redis() as url:
-            yield url
-    else:
-        with local_redis() as url:
-            yield url
+        return
+    with ExitStack() as stack:
+        if docker_answers():
+            try:
+                url = stack.enter_context(container_redis())
+            except Exception as exc:  # noqa: BLE001 - no image, no registry, no room: any of them
+                first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+                warnings.warn(
+                    f"Docker answers but can't start Redis ({first}); using redis-server", stacklevel=1
+                )
+        yield url or stack.enter_context(local_redis())
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[str]:
+    with some_redis() as url:
+        yield url
 
 
 @pytest.fixture

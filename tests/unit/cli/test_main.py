@@ -51,10 +51,10 @@ def test_out_of_range_trials_are_refused_not_changed(capsys, monkeypatch) -> Non
 
 def test_unreachable_redis_is_one_line(capsys, monkeypatch) -> None:
     monkeypatch.setenv("CANDLECAST_REDIS_URL", "redis://127.0.0.1:1/0")
-    assert main(["tail", "--count", "1"]) == 2
+    assert main(["tail", "--count", "1"]) == 5  # REDIS_DOWN: not a user's typo (2)
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1
-    assert "connecting to 127.0.0.1:1" in err
+    assert "Redis at redis://127.0.0.1:1/0: connection refused" in err
 
 
 def test_missing_bar_file_is_one_line(capsys, tmp_path) -> None:

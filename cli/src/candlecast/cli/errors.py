@@ -5,6 +5,9 @@ from __future__ import annotations
 from pydantic import ValidationError
 from redis.exceptions import RedisError
 
+from candlecast.shared.adapters.redis_problems import redis_problem
+from candlecast.shared.settings import Settings
+
 
 class UserError(Exception):
     """Something the user can fix: a missing extra, a wrong name, a bad value."""
@@ -12,6 +15,16 @@ class UserError(Exception):
 
 # Raised by what a user typed or configured (a file, a name, a value, the Redis URL), not by bugs.
 USER_ERRORS = (UserError, OSError, ValueError, RedisError)
+REDIS_DOWN = 5  # the exit code when Redis can't be reached or refuses us (auth, ACL, TLS, database)
+
+
+def redis_line(exc: BaseException) -> str | None:
+    """One line on why Redis can't be reached, with the configured URL masked; None if that isn't it."""
+    try:
+        url: str | None = Settings().url
+    except ValueError:  # the settings themselves are wrong: say what Redis said, without a URL
+        url = None
+    return redis_problem(exc, url)
 
 
 def one_line(exc: BaseException) -> str:

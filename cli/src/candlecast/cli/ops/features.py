@@ -31,13 +31,12 @@ def compute_features(source: Path, target: Path, feature_set: str | None, timefr
 
 async def reset_series(settings: Settings, symbol: str, timeframe: str) -> int:
     """Publish a reset order on `bars`: the worker owning the series drops its state there, in order."""
-    from redis.asyncio import Redis
-
+    from candlecast.shared.adapters.connect import client
     from candlecast.shared.adapters.redis_streams import publish
     from candlecast.shared.core.messages import ResetSeries
 
     order = ResetSeries(symbol=symbol, timeframe=timeframe)  # a bad symbol or timeframe: exit 2
-    redis = Redis.from_url(settings.url)
+    redis = client(settings)
     try:
         entry_id = await publish(redis, settings.keys.bars, order, settings.maxlen)
     finally:

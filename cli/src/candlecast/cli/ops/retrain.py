@@ -15,6 +15,7 @@ from pydantic import TypeAdapter, ValidationError
 from redis.asyncio import Redis
 
 from candlecast.cli.ops.progress import ProgressView
+from candlecast.shared.adapters.connect import client
 from candlecast.shared.adapters.redis_streams import last_id, publish, xread
 from candlecast.shared.core.constants import DATA_FIELD
 from candlecast.shared.core.messages import (
@@ -77,7 +78,7 @@ async def send(
     loaded_s: float = 0.0,
 ) -> int:
     keys = settings.keys
-    redis = Redis.from_url(settings.url)
+    redis = client(settings)
     try:
         since = {
             keys.events: await last_id(redis, keys.events),

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from pydantic import ValidationError
-from redis.asyncio import Redis
 
+from candlecast.shared.adapters.connect import client
 from candlecast.shared.adapters.redis_streams import xread
 from candlecast.shared.core.constants import DATA_FIELD
 from candlecast.shared.core.messages import PredictionMade
@@ -17,7 +17,7 @@ async def tail(settings: Settings, symbol: str | None, count: int, from_start: b
     """Print up to `count` predictions (0: until stopped); skip entries that are not predictions."""
     keys = settings.keys
     stream = keys.predictions_for(symbol) if symbol else keys.predictions
-    redis = Redis.from_url(settings.url)
+    redis = client(settings)
     cursor, left = ("0" if from_start else "$"), count or -1
     try:
         while left:

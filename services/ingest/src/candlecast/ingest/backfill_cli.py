@@ -13,13 +13,13 @@ from typing import Annotated
 
 import typer
 from ccxt.base import errors as ccxt_errors
-from redis.asyncio import Redis
 
 from candlecast.ingest.ccxt_source import Progress
 from candlecast.ingest.cli import symbol_names
 from candlecast.ingest.exchange import backfill, emitter
 from candlecast.ingest.progress import BarProgress
 from candlecast.shared.adapters.barstore import BarStore
+from candlecast.shared.adapters.connect import client
 from candlecast.shared.settings import Settings
 
 
@@ -73,7 +73,8 @@ async def run_backfill(
     timeframe: str,
     span: tuple[int, int | None],
 ) -> None:
-    store, redis = BarStore(settings.home), Redis.from_url(settings.url)
+    store, redis = BarStore(settings.home), client(settings)
+    await redis.ping()  # Redis down: fail before the exchange is asked or the store written
     bars: list[BarProgress] = []
 
     def start_progress(total: int) -> Progress:

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from redis.asyncio import Redis
 
 from candlecast.ingest.drivers import Regimes
 from candlecast.ingest.progress import BarProgress
@@ -21,6 +20,7 @@ from candlecast.ingest.publish import clean, publish_bars, record, time_ordered
 from candlecast.ingest.synthetic import SyntheticMarket
 from candlecast.shared.adapters.barfile import write_bar_file
 from candlecast.shared.adapters.barstore import BarStore
+from candlecast.shared.adapters.connect import client
 from candlecast.shared.adapters.freqtrade import read_any_bars
 from candlecast.shared.settings import Settings
 
@@ -119,9 +119,14 @@ async def replay(
     )
     if dropped:
         print(f"skipped {dropped} rows of {path}: impossible prices, a repeated ts or refused (see the log)")
+    redis = client(settings)
+    try:
+        await redis.ping()  # Redis down: the command fails before the bar store records anything
+    except BaseException:
+        await redis.aclose()
+        raise
     new = await record(BarStore(settings.home), series)
     bars = time_ordered(series)
-    redis = Redis.from_url(settings.url)
     started = time.monotonic()
     step = MAX_SPEED_STEP if rate is None else max(1, int(rate // 10))
     progress = BarProgress(len(bars), "replay")
