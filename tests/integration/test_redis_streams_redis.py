@@ -1,4 +1,4 @@
-"""The streams edge on a real Redis: groups from 0, atomic commit, pending drain, JSON wire format."""
+"""The streams edge on a real Redis: groups from 0, atomic and idempotent commit, JSON wire format."""
 
 from __future__ import annotations
 
@@ -9,9 +9,8 @@ import redis as sync_redis
 from faststream.redis import RedisBroker
 from redis.asyncio import Redis
 
-from candlecast.shared.adapters.redis_streams import Outbox, commit, drain_pending, ensure_group, last_id
+from candlecast.shared.adapters.redis_streams import Outbox, commit, ensure_group, last_id
 from candlecast.shared.adapters.wire import JsonFormat
-from candlecast.shared.core.entries import Entry
 from candlecast.shared.core.messages import RetrainModel
 
 pytestmark = pytest.mark.redis
@@ -43,22 +42,35 @@ async def test_commit_writes_and_acks_in_one_transaction(redis_url) -> None:
     await r.aclose()
 
 
-async def test_drain_reruns_only_this_consumers_pending_entries(redis_url) -> None:
+async def test_a_batch_committed_twice_writes_its_sourced_outputs_once(redis_url) -> None:
     r = Redis.from_url(redis_url)
     await ensure_group(r, "in", "g")
-    for i in range(5):
-        await r.xadd("in", {"__data__": json.dumps({"i": i}).encode()})
-    await r.xreadgroup("g", "crashed", {"in": ">"}, count=3)  # read, never acked
-    await r.xreadgroup("g", "other", {"in": ">"}, count=2)
-    seen: list[Entry] = []
+    ids = [(await r.xadd("in", {"__data__": b"{}"})).decode() for _ in range(3)]
+    await r.xreadgroup("g", "c", {"in": ">"})
+    box = Outbox(maxlen=1000)
+    for i in ids:
+        box.add_data("out", f'{{"from": "{i}"}}'.encode(), source=i)
+    box.add_data("log", b"{}")  # no source: written by every commit
+    box.ack("in", "g", ids)
+    assert await commit(r, box) == 0
+    assert await commit(r, box) == 3  # a retry after a lost reply: its rows were acked already
+    assert await r.xlen("out") == 3
+    assert await r.xlen("log") == 2
+    await r.aclose()
 
-    async def handle(entries: list[Entry]) -> None:
-        seen.extend(entries)
-        await r.xack("in", "g", *[e.id for e in entries])
 
-    assert await drain_pending(r, "in", "g", "crashed", handle, count=2) == 3
-    assert [json.loads(e.data)["i"] for e in seen] == [0, 1, 2]
-    assert (await r.xpending("in", "g"))["pending"] == 2  # the other consumer's
+async def test_only_rows_whose_entry_is_still_pending_are_written(redis_url) -> None:
+    r = Redis.from_url(redis_url)
+    await ensure_group(r, "in", "g")
+    ids = [(await r.xadd("in", {"__data__": b"{}"})).decode() for _ in range(3)]
+    await r.xreadgroup("g", "c", {"in": ">"})
+    await r.xack("in", "g", ids[1])  # another replica took it over and committed it
+    box = Outbox(maxlen=1000)
+    for i in ids:
+        box.add_data("out", f'"{i}"'.encode(), source=i)
+    box.ack("in", "g", ids)
+    assert await commit(r, box) == 1
+    assert [json.loads(f[b"__data__"]) for _, f in await r.xrange("out")] == [ids[0], ids[2]]
     await r.aclose()
 
 
@@ -75,40 +87,6 @@ async def test_faststream_publishes_plain_json_any_client_reads(redis_url) -> No
     ar = Redis.from_url(redis_url)
     assert await last_id(ar, "empty") == "0-0"
     await ar.aclose()
-
-
-async def test_prepare_takes_over_dead_local_consumers_but_not_live_ones(redis_url) -> None:
-    import os
-    import socket
-    import subprocess
-    import sys
-
-    from candlecast.shared.adapters.runner import Consumer, consumer_names, prepare
-    from candlecast.shared.settings import Settings
-
-    gone = subprocess.Popen([sys.executable, "-c", "pass"])
-    gone.wait()
-    host = socket.gethostname()
-    dead, live = f"{host}-{gone.pid}", f"{host}-{os.getpid()}"
-    r = Redis.from_url(redis_url)
-    await ensure_group(r, "in", "g")
-    for i in range(5):
-        await r.xadd("in", {"__data__": json.dumps({"i": i}).encode()})
-    await r.xreadgroup("g", dead, {"in": ">"}, count=3)  # crashed mid-batch
-    await r.xreadgroup("g", live, {"in": ">"}, count=2)  # still working
-    seen: list[int] = []
-
-    async def handle(entries: list[Entry]) -> None:
-        seen.extend(json.loads(e.data)["i"] for e in entries)
-        await r.xack("in", "g", *[e.id for e in entries])
-
-    await prepare(r, Settings(redis_url=redis_url, consumer=f"{host}-new"), [Consumer("in", "g", handle)])
-    assert seen == [0, 1, 2]
-    assert dead not in await consumer_names(r, "in", "g")
-    pending = await r.xpending("in", "g")
-    assert pending["pending"] == 2
-    assert [c["name"].decode() for c in pending["consumers"]] == [live]
-    await r.aclose()
 
 
 async def test_commit_writes_nothing_when_a_key_or_group_is_wrong(redis_url) -> None:

@@ -18,6 +18,7 @@ from candlecast.shared.core.messages import FeaturesComputed, FeatureSetId, Mode
 from candlecast.shared.core.model import UpModel
 from candlecast.shared.settings import Settings
 from tests.support.models import FS, METRICS, OTHER, card_draft, tiny_booster
+from tests.support.streams import delivered
 
 pytestmark = pytest.mark.redis
 
@@ -82,7 +83,7 @@ async def test_without_a_model_a_batch_waits_unacked_then_is_predicted(redis_url
     p = Predictor(redis, settings, store)
     await p.load_champion()
     assert p.served is None
-    held = asyncio.create_task(p.handle(rows(FS, 5)))
+    held = asyncio.create_task(p.handle(await delivered(redis, p.keys.features, "predictor", rows(FS, 5))))
     await asyncio.sleep(0.3)
     assert not held.done(), "no model: the batch is held, not acked and dropped"
     assert p.waiting == 5
@@ -120,12 +121,12 @@ async def test_start_up_announces_the_champion(redis_url, tmp_path) -> None:
 
 async def test_serves_champion_to_both_streams_and_hot_swaps(redis_url, tmp_path) -> None:
     redis, store, p, v1, _ = await champion_served(redis_url, tmp_path, "p1")
-    await p.handle(rows(FS, 4))
+    await p.handle(await delivered(redis, p.keys.features, "predictor", rows(FS, 4)))
     v2, sha2 = register(store, model(FS, 2, SHRUNK), 2_000)
     await p.on_promoted(
         ModelPromoted(request_id="r", version=v2, sha256=sha2, feature_set=FS, horizon=1, metrics=METRICS)
     )
-    await p.handle(rows(FS, 3, first_ts=4 * 300_000))
+    await p.handle(await delivered(redis, p.keys.features, "predictor", rows(FS, 3, first_ts=4 * 300_000)))
 
     all_preds = await stream(redis, p.keys.predictions)
     assert [x["model_version"] for x in all_preds] == [v1] * 4 + [v2] * 3
@@ -142,7 +143,7 @@ async def test_serves_champion_to_both_streams_and_hot_swaps(redis_url, tmp_path
 
 async def test_refuses_model_with_other_feature_set_and_keeps_serving(redis_url, tmp_path) -> None:
     redis, store, p, v1, _ = await champion_served(redis_url, tmp_path, "p1")
-    await p.handle(rows(FS, 2))
+    await p.handle(await delivered(redis, p.keys.features, "predictor", rows(FS, 2)))
     v2, sha2 = register(store, model(OTHER, 2), 2_000)
     await p.on_promoted(
         ModelPromoted(request_id="r", version=v2, sha256=sha2, feature_set=OTHER, horizon=1, metrics=METRICS)
@@ -156,13 +157,16 @@ async def test_refuses_model_with_other_feature_set_and_keeps_serving(redis_url,
     assert refused[0]["version"] == v2
     assert "differs from incoming rows" in refused[0]["reason"]
 
-    await p.handle(rows(OTHER, 1, first_ts=10**9))  # rows the champion can't read: dead letter
+    other = await delivered(redis, p.keys.features, "predictor", rows(OTHER, 1, first_ts=10**9))
+    await p.handle(other)  # rows the champion can't read: dead letter
     short = FeaturesComputed(
         symbol="AAA", timeframe="5m", ts=7, feature_set=FS, values={"f1": 0.1}, close=1.0
     )
-    await p.handle([Entry("99-0", short.model_dump_json().encode())])
+    lacking = [Entry("99-0", short.model_dump_json().encode())]
+    lacking = await delivered(redis, p.keys.features, "predictor", lacking)
+    await p.handle(lacking)
     dead = await stream(redis, p.keys.dlq)
-    assert [d["entry_id"] for d in dead] == ["1-0", "99-0"]
+    assert [d["entry_id"] for d in dead] == [other[0].id, lacking[0].id]
     assert "does not match model" in dead[0]["reason"]
     assert "lacks 1 of the model's features" in dead[1]["reason"]
     assert await redis.xlen(p.keys.predictions) == 2, "only the two rows before the refusal were served"
@@ -171,7 +175,9 @@ async def test_refuses_model_with_other_feature_set_and_keeps_serving(redis_url,
 
 async def test_a_model_on_the_rows_new_feature_set_is_loaded(redis_url, tmp_path) -> None:
     redis, store, p, _, _ = await champion_served(redis_url, tmp_path, "p1")
-    await p.handle(rows(OTHER, 1))  # the features service moved on: v1 can't read these
+    await p.handle(
+        await delivered(redis, p.keys.features, "predictor", rows(OTHER, 1))
+    )  # the features service moved on: v1 can't read these
     v2, sha2 = register(store, model(OTHER, 2), 2_000)
     await p.on_promoted(
         ModelPromoted(request_id="r", version=v2, sha256=sha2, feature_set=OTHER, horizon=1, metrics=METRICS)

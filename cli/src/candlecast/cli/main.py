@@ -21,7 +21,7 @@ from typing import Annotated
 import typer
 
 from candlecast.cli.context import comma_list, exit_with, settings_of
-from candlecast.cli.errors import USER_ERRORS, UserError, one_line
+from candlecast.cli.errors import REDIS_DOWN, USER_ERRORS, UserError, one_line, redis_line
 from candlecast.cli.groups import add_groups, models_rollback
 from candlecast.shared.settings import Settings
 
@@ -52,7 +52,11 @@ def run(service: Annotated[str, typer.Argument(help="ingest, features, trainer o
         found[service].load()()
     except KeyboardInterrupt:
         log.info("%s stopped", service)
-    except Exception:
+    except Exception as exc:
+        problem = redis_line(exc)
+        if problem is not None:  # Redis went away or refuses us: one line, not a traceback
+            log.error("%s stopped: %s", service, problem)  # noqa: TRY400 - the point is no traceback
+            raise typer.Exit(REDIS_DOWN) from None
         log.exception("%s failed", service)  # a service's failure keeps its traceback in the log
         raise typer.Exit(1) from None
 
@@ -151,8 +155,12 @@ def demo(
     exit_with(run_demo(seconds, trials))
 
 
-def build_app() -> typer.Typer:
-    """The root app: our commands, then those that installed services contribute."""
+def build_app(argv: Sequence[str] | None = None) -> typer.Typer:
+    """The root app: our commands, then those that installed services contribute.
+
+    `candlecast run NAME` skips the contributed commands: loading them imports LightGBM,
+    Optuna and ccxt, seconds a restarted service would spend before consuming again.
+    """
     app = typer.Typer(help=__doc__.splitlines()[0], no_args_is_help=True, add_completion=False)
     app.callback()(configure)
     app.command()(run)
@@ -165,18 +173,21 @@ def build_app() -> typer.Typer:
     features.command("reset")(features_reset)
     app.add_typer(features, name="features")
     app.command()(demo)
-    for ep in entry_points(group=COMMANDS):
-        ep.load()(app)
+    args = sys.argv[1:] if argv is None else list(argv)
+    if args[:1] != ["run"] or "--help" in args:
+        for ep in entry_points(group=COMMANDS):
+            ep.load()(app)
     return app
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """The `candlecast` script: the exit code; a user's mistake is one line on stderr and 2."""
+    """The `candlecast` script: the exit code; a user's mistake is one line on stderr and 2 (5: Redis)."""
     try:
-        build_app()(args=None if argv is None else list(argv), prog_name="candlecast")
+        build_app(argv)(args=None if argv is None else list(argv), prog_name="candlecast")
     except SystemExit as done:
         return done.code if isinstance(done.code, int) else int(done.code is not None)
     except USER_ERRORS as exc:
-        print(f"candlecast: {one_line(exc)}", file=sys.stderr)
-        return 2
+        problem = redis_line(exc)
+        print(f"candlecast: {problem or one_line(exc)}", file=sys.stderr)
+        return REDIS_DOWN if problem else 2
     return 0

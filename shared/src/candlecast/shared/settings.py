@@ -6,7 +6,7 @@ import os
 import socket
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from candlecast.shared.core.admission import Rules
@@ -47,6 +47,43 @@ class Settings(BaseSettings):
     )
     bar_jump_confirm: int = Field(
         default=3, ge=1, description="...unless this many bars in a row agree on the jump"
+    )
+
+    redis_username: str | None = Field(default=None, description="Redis ACL user (overrides the URL's)")
+    redis_password: SecretStr | None = Field(
+        default=None, description="Redis password (overrides the URL's); never logged"
+    )
+    redis_ca_file: Path | None = Field(
+        default=None, description="CA bundle that signs the server's certificate (rediss:// URLs)"
+    )
+    redis_cert_file: Path | None = Field(default=None, description="Client certificate for mutual TLS")
+    redis_key_file: Path | None = Field(default=None, description="Client key for mutual TLS")
+    grace_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="On SIGTERM, finish the current batch (or leave it pending) within this",
+    )
+    reclaim_idle_ms: int = Field(
+        default=30_000,
+        ge=100,
+        description="Entries pending this long for any consumer, on any host, are taken over",
+    )
+    max_deliveries: int = Field(
+        default=5, ge=1, description="An entry delivered this many times without success is dead-lettered"
+    )
+    consumer_gone_ms: int = Field(
+        default=600_000, ge=1_000, description="A consumer idle this long with nothing pending is removed"
+    )
+    max_bar_bytes: int = Field(default=4_096, ge=256, description="Largest entry accepted on `bars`")
+    max_command_bytes: int = Field(
+        default=65_536, ge=1_024, description="Largest entry accepted on `commands`"
+    )
+    max_entry_bytes: int = Field(
+        default=1_048_576, ge=1_024, description="Largest entry accepted on any other stream"
+    )
+    max_symbols: int = Field(default=1_000, ge=1, description="Most symbols one command may name")
+    dlq_payload_chars: int = Field(
+        default=4_096, ge=64, description="Dead letters keep this much of a payload, then a truncation marker"
     )
 
     @property

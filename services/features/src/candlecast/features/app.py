@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-
-from redis.asyncio import Redis
+from functools import partial
 
 from candlecast.features.settings import FeaturesSettings
 from candlecast.features.worker import FeaturesWorker
+from candlecast.shared.adapters.connect import client, wait_until_up
 from candlecast.shared.adapters.numba_cache import clear_stale_cache
 from candlecast.shared.adapters.runner import Consumer, serve
+from candlecast.shared.adapters.shutdown import run_until_stopped
 from candlecast.shared.core.bars import Bars
 from candlecast.shared.core.features import FeatureSet, advance, get_feature_set, new_state
 
@@ -25,8 +26,11 @@ def warm_up(feature_set: FeatureSet, timeframe: str) -> float:
     return time.monotonic() - started
 
 
-async def main(settings: FeaturesSettings) -> None:
-    redis = Redis.from_url(settings.url)
+async def main(settings: FeaturesSettings, stop: asyncio.Event) -> None:
+    redis = client(settings)
+    if not await wait_until_up(redis, settings.url, stop, log):
+        await redis.aclose()
+        return
     feature_set = get_feature_set(settings.feature_set)
     worker = FeaturesWorker(redis, settings, feature_set)
     log.info(
@@ -40,9 +44,11 @@ async def main(settings: FeaturesSettings) -> None:
     clear_stale_cache()
     took = await asyncio.to_thread(warm_up, feature_set, settings.timeframe)
     log.info("feature kernel ready in %.1f s", took)
-    await serve(redis, settings, [Consumer(settings.keys.bars, settings.group, worker.handle)])
+    consumer = Consumer(settings.keys.bars, settings.group, worker.handle, on_reset=worker.forget)
+    await serve(redis, settings, [consumer], stop)
     await redis.aclose()
 
 
 def run() -> None:
-    asyncio.run(main(FeaturesSettings()))
+    settings = FeaturesSettings()
+    run_until_stopped(partial(main, settings), settings.grace_s)

@@ -41,12 +41,12 @@ class FeaturesWorker:
         self.settings = settings
         self.feature_set = feature_set
         self.keys = settings.keys
-        self.origin = Origin(self.keys.bars, settings.group)
+        self.origin = Origin(self.keys.bars, settings.group, "features", settings.dlq_payload_chars)
         self.series: dict[SeriesKey, Series] = {}
 
     async def handle(self, entries: list[Entry]) -> None:
         now = self.clock()
-        decoded = decode(entries, BAR, self.origin, now)
+        decoded = decode(entries, BAR, self.origin, now, self.settings.max_bar_bytes)
         resets = self._resets(entries, decoded.dead, now)
         mine = [(e, b) for e, b in decoded.ok if self._owns(b.symbol)]
         keys = {(b.symbol, b.timeframe) for _, b in mine} | {(o.symbol, o.timeframe) for _, o in resets}
@@ -64,12 +64,16 @@ class FeaturesWorker:
         if result.duplicates:
             log.info("dropped %d exact duplicate bars", result.duplicates)
 
+    def forget(self) -> None:
+        """Drop every series' state: the next bar of each loads its checkpoint (if Redis still has one)."""
+        self.series.clear()
+
     def _outbox(self, entries: list[Entry], result: StepResult, dead: list[DeadLettered]) -> Outbox:
         outbox = Outbox(self.settings.maxlen)
         for row in result.rows:
             outbox.add(self.keys.features, row)
         for letter in sorted(result.dead + dead, key=lambda d: id_key(d.entry_id)):
-            outbox.add(self.keys.dlq, letter)
+            outbox.add(self.keys.dlq, letter, letter.entry_id)  # once, however often committed
         for symbol, timeframe in result.touched:
             current = self.series[symbol, timeframe]
             checkpoint: dict[str, bytes | str] = {
@@ -86,7 +90,8 @@ class FeaturesWorker:
         self, entries: list[Entry], dead: list[DeadLettered], now: int
     ) -> list[tuple[Entry, ResetSeries]]:
         """Reset orders among the entries that are not bars (taken out of `dead`), for series we own."""
-        orders = decode([e for e in entries if b"reset_series" in e.data], RESET, self.origin, now).ok
+        maybe = [e for e in entries if b"reset_series" in e.data]
+        orders = decode(maybe, RESET, self.origin, now, self.settings.max_bar_bytes).ok
         ids = {e.id for e, _ in orders}
         dead[:] = [d for d in dead if d.entry_id not in ids]
         for _, order in orders:

@@ -25,6 +25,8 @@ from candlecast.ingest.recorder import beside_recorder
 from candlecast.ingest.synthetic import SyntheticMarket
 from candlecast.shared.adapters.barstore import BarStore
 from candlecast.shared.adapters.clock import now_ms
+from candlecast.shared.adapters.connect import client, reachable
+from candlecast.shared.adapters.shutdown import run_until_stopped
 from candlecast.shared.core.bars import Bars
 from candlecast.shared.core.messages import stream_symbol
 from candlecast.shared.core.timeframes import timeframe_ms
@@ -97,7 +99,7 @@ async def emit(redis: Redis, store: BarStore, settings: IngestSettings, series: 
 
 
 async def main(settings: IngestSettings) -> None:
-    redis = Redis.from_url(settings.url)
+    redis = client(settings)
     store = BarStore(settings.home)
     if settings.source == "ccxt":
         try:
@@ -124,8 +126,10 @@ async def main(settings: IngestSettings) -> None:
 
 
 def run() -> None:
-    try:
-        settings = IngestSettings()
-        asyncio.run(beside_recorder(main(settings), settings))  # records bars any client publishes
-    except KeyboardInterrupt:
-        log.info("ingest stopped")
+    settings = IngestSettings()
+
+    async def with_recorder(stop: asyncio.Event) -> None:
+        if await reachable(settings, stop, log):  # before the source or the recorder touches Redis
+            await beside_recorder(main(settings), settings, stop)  # records bars any client publishes
+
+    run_until_stopped(with_recorder, settings.grace_s)

@@ -5,12 +5,16 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from typing import cast
 
 import numpy as np
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from candlecast.shared.adapters.barstore import BarStore
 from candlecast.shared.adapters.clock import now_ms as wall_clock
+from candlecast.shared.adapters.connect import wait_until_up
+from candlecast.shared.adapters.retry import transient
 from candlecast.shared.core.admission import Rules, admitted, symbol_refusal
 from candlecast.shared.core.bars import Bars, first_per_ts, valid_mask
 from candlecast.shared.core.constants import DATA_FIELD
@@ -54,12 +58,40 @@ def time_ordered(series: Sequence[Bars]) -> list[BarClosed]:
 
 
 async def publish_bars(redis: Redis, stream: str, bars: Sequence[BarClosed], maxlen: int) -> None:
-    """XADD in chunks on a non-transactional pipeline: one round trip per chunk."""
+    """XADD in chunks on a non-transactional pipeline: one round trip per chunk.
+
+    A chunk cut short by a Redis outage goes on, once Redis is back, after the last of
+    its bars the stream holds: none is lost, none is added twice.
+    """
     for start in range(0, len(bars), CHUNK):
-        async with redis.pipeline(transaction=False) as pipe:
-            for bar in bars[start : start + CHUNK]:
-                pipe.xadd(stream, {DATA_FIELD: bar.model_dump_json()}, maxlen=maxlen, approximate=True)
-            await pipe.execute()
+        chunk = [bar.model_dump_json().encode() for bar in bars[start : start + CHUNK]]
+        while chunk:
+            try:
+                async with redis.pipeline(transaction=False) as pipe:
+                    for data in chunk:
+                        pipe.xadd(stream, {DATA_FIELD: data}, maxlen=maxlen, approximate=True)
+                    await pipe.execute()
+                chunk = []
+            except RedisError as exc:
+                if not transient(exc):
+                    raise
+                await wait_until_up(redis, _url(redis), None, log)
+                chunk = chunk[await _landed(redis, stream, chunk) :]
+
+
+async def _landed(redis: Redis, stream: str, chunk: list[bytes]) -> int:
+    """How many of `chunk`'s first bars the stream's tail already holds."""
+    tail = cast("list[tuple[bytes, dict[bytes, bytes]]]", await redis.xrevrange(stream, count=2 * len(chunk)))
+    held = {fields.get(DATA_FIELD.encode()) for _, fields in tail}
+    landed = 0
+    while landed < len(chunk) and chunk[landed] in held:
+        landed += 1
+    return landed
+
+
+def _url(redis: Redis) -> str:
+    kwargs = redis.connection_pool.connection_kwargs
+    return f"redis://{kwargs.get('host', '?')}:{kwargs.get('port', '?')}/{kwargs.get('db', 0)}"
 
 
 async def record(store: BarStore, series: Sequence[Bars]) -> int:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Coroutine
+from functools import partial
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -23,7 +24,10 @@ from redis.asyncio import Redis
 
 from candlecast.shared.adapters.barstore import BarStore
 from candlecast.shared.adapters.clock import now_ms
+from candlecast.shared.adapters.connect import client, wait_until_up
 from candlecast.shared.adapters.runner import Consumer, serve
+from candlecast.shared.adapters.shutdown import run_until_stopped
+from candlecast.shared.adapters.tasks import cancel_and_wait
 from candlecast.shared.core.admission import time_refusal
 from candlecast.shared.core.bars import Bars
 from candlecast.shared.core.constants import GROUP_RECORDER
@@ -42,13 +46,13 @@ class Recorder:
 
     def __init__(self, redis: Redis, store: BarStore, settings: Settings, clock: Clock = now_ms) -> None:
         self.redis, self.store, self.settings, self.clock = redis, store, settings, clock
-        self.origin = Origin(settings.keys.bars, GROUP_RECORDER)
+        self.origin = Origin(settings.keys.bars, GROUP_RECORDER, "recorder", settings.dlq_payload_chars)
         self.recorded = 0
         self.skipped = 0
 
     async def handle(self, entries: list[Entry]) -> None:
         now = self.clock()
-        decoded = decode(entries, BAR, self.origin, now)
+        decoded = decode(entries, BAR, self.origin, now, self.settings.max_bar_bytes)
         rules = self.settings.admission
         bars = [b for _, b in decoded.ok if time_refusal(b.ts, timeframe_ms(b.timeframe), now, rules) is None]
         new = sum(await asyncio.gather(*(asyncio.to_thread(self.store.append, s) for s in by_series(bars))))
@@ -68,33 +72,38 @@ def by_series(bars: list[BarClosed]) -> list[Bars]:
     return [Bars.from_messages(sorted(g, key=lambda b: b.ts)) for g in groups.values()]
 
 
-async def record_stream(settings: Settings) -> None:
+async def record_stream(settings: Settings, stop: asyncio.Event | None = None) -> None:
     """Consume `bars` in the recorder group until stopped."""
-    redis = Redis.from_url(settings.url)
+    redis = client(settings)
+    if not await wait_until_up(redis, settings.url, stop, log):
+        await redis.aclose()
+        return
     recorder = Recorder(redis, BarStore(settings.home), settings)
     log.info("recorder: bars on %s into %s", settings.keys.bars, settings.home)
     try:
-        await serve(redis, settings, [Consumer(settings.keys.bars, GROUP_RECORDER, recorder.handle)])
+        await serve(redis, settings, [Consumer(settings.keys.bars, GROUP_RECORDER, recorder.handle)], stop)
     finally:
         await redis.aclose()
 
 
-async def beside_recorder(work: Coroutine[Any, Any, None], settings: Settings) -> None:
-    """Run `work` and the recorder together; when either ends, stop the other."""
-    tasks = [asyncio.ensure_future(work), asyncio.ensure_future(record_stream(settings))]
+async def beside_recorder(work: Coroutine[Any, Any, None], settings: Settings, stop: asyncio.Event) -> None:
+    """Run `work` and the recorder together until `stop`; when either ends, stop the other.
+
+    On `stop` the recorder finishes its batch; `work` (a source) is cancelled at once.
+    """
+    recording = asyncio.ensure_future(record_stream(settings, stop))
+    tasks = [asyncio.ensure_future(work), recording, asyncio.ensure_future(stop.wait())]
     try:
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        if stop.is_set():
+            await asyncio.wait([recording], timeout=settings.grace_s * 0.8)
     finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await cancel_and_wait(tasks)
     for task in done:
         task.result()
 
 
 def run() -> None:
     """`candlecast run recorder`."""
-    try:
-        asyncio.run(record_stream(Settings()))
-    except KeyboardInterrupt:
-        log.info("recorder stopped")
+    settings = Settings()
+    run_until_stopped(partial(record_stream, settings), settings.grace_s)

@@ -18,17 +18,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from functools import partial
 
 from pydantic import TypeAdapter
 from redis.asyncio import Redis
 
 from candlecast.predictor.watcher import ModelWatcher
 from candlecast.shared.adapters.clock import now_ms
+from candlecast.shared.adapters.connect import client, wait_until_up
 from candlecast.shared.adapters.file_registry import FileModelStore
 from candlecast.shared.adapters.prediction_wire import encode_predictions
 from candlecast.shared.adapters.redis_streams import Outbox, commit, ensure_group, last_id, publish
 from candlecast.shared.adapters.runner import Consumer, serve
+from candlecast.shared.adapters.shutdown import run_until_stopped
 from candlecast.shared.adapters.tasks import cancel_and_wait
+from candlecast.shared.core.artifact import announcement_mismatch
 from candlecast.shared.core.constants import GROUP_PREDICTOR
 from candlecast.shared.core.entries import Entry, Origin, dead_letter, decode
 from candlecast.shared.core.messages import FeaturesComputed, ModelLoaded, ModelPromoted, ModelRefused
@@ -46,7 +50,7 @@ class Predictor:
         self.settings = settings
         self.store = store
         self.keys = settings.keys
-        self.origin = Origin(self.keys.features, GROUP_PREDICTOR)
+        self.origin = Origin(self.keys.features, GROUP_PREDICTOR, "predictor", settings.dlq_payload_chars)
         self.served: Served | None = None
         self.loaded = asyncio.Event()  # set once any model is served
         self.rows_hash: str | None = None
@@ -54,15 +58,24 @@ class Predictor:
         self.watcher: ModelWatcher | None = None
 
     async def load_champion(self) -> None:
-        version = await asyncio.to_thread(self.store.champion)
-        if version is None:
-            log.warning("no champion in %s yet: rows stay pending until one is promoted", self.settings.home)
+        """Serve the champion; an untrusted one is refused (nothing served until a good promotion)."""
+        version = "(champion pointer)"
+        try:
+            pointed = await asyncio.to_thread(self.store.champion)
+            if pointed is None:
+                log.warning(
+                    "no champion in %s yet: rows stay pending until one is promoted", self.settings.home
+                )
+                return
+            version = pointed
+            model, card = await asyncio.to_thread(self.store.load, version)
+        except Exception as exc:  # noqa: BLE001 - an untrusted champion is refused, never a crash
+            await self._refuse(version, f"load failed: {exc}")
             return
-        model, card = await asyncio.to_thread(self.store.load, version)
         await self._swap(Served(model, version), card.sha256)
 
     async def handle(self, entries: list[Entry]) -> None:
-        decoded = decode(entries, ROW, self.origin, now_ms())
+        decoded = decode(entries, ROW, self.origin, now_ms(), self.settings.max_entry_bytes)
         if decoded.ok:
             self.rows_hash = decoded.ok[-1][1].feature_set.hash  # what a first model is checked against
         if self.watcher is not None and entries:
@@ -71,11 +84,14 @@ class Predictor:
         now = now_ms()
         outbox = Outbox(self.settings.maxlen)
         for dead in decoded.dead:
-            outbox.add(self.keys.dlq, dead)
-        batch = predict_batch(served, self._usable(served, decoded.ok, outbox, now), now)
-        for row, data in zip(batch.rows, encode_predictions(batch), strict=True):
-            outbox.add_data(self.keys.predictions, data)  # PredictionMade JSON, encoded once for both
-            outbox.add_data(self.keys.predictions_for(row.symbol), data)
+            outbox.add(self.keys.dlq, dead, dead.entry_id)
+        sources, rows = self._usable(served, decoded.ok, outbox, now)
+        batch = predict_batch(served, rows, now)
+        for source, row, data in zip(sources, batch.rows, encode_predictions(batch), strict=True):
+            # PredictionMade JSON, encoded once for both streams; written only if this commit acks
+            # its row (a batch committed twice, or a row another replica took over, writes it once)
+            outbox.add_data(self.keys.predictions, data, source)
+            outbox.add_data(self.keys.predictions_for(row.symbol), data, source)
         outbox.ack(self.keys.features, GROUP_PREDICTOR, [e.id for e in entries])
         await commit(self.redis, outbox)
 
@@ -93,11 +109,13 @@ class Predictor:
 
     def _usable(
         self, served: Served, rows: list[tuple[Entry, FeaturesComputed]], outbox: Outbox, now: int
-    ) -> list[FeaturesComputed]:
+    ) -> tuple[list[str], list[FeaturesComputed]]:
+        """The entry ids and rows the model can score; the others are dead-lettered."""
         usable, refused = triage(served, [row for _, row in rows])
         for i, reason in refused:
-            outbox.add(self.keys.dlq, dead_letter(self.origin, rows[i][0], reason, now))
-        return usable
+            outbox.add(self.keys.dlq, dead_letter(self.origin, rows[i][0], reason, now), rows[i][0].id)
+        skip = {i for i, _ in refused}
+        return [e.id for i, (e, _) in enumerate(rows) if i not in skip], usable
 
     async def on_promoted(self, event: ModelPromoted) -> None:
         try:
@@ -106,7 +124,7 @@ class Predictor:
             await self._refuse(event.version, f"load failed: {exc}")
             return
         expected = self.rows_hash or (self.served.model.feature_set.hash if self.served else None)
-        reason = refusal(expected, model) or _sha_mismatch(event, card.sha256)
+        reason = refusal(expected, model) or announcement_mismatch(event, card.sha256, model)
         if reason:
             await self._refuse(event.version, reason)
             return
@@ -122,18 +140,20 @@ class Predictor:
         await publish(self.redis, self.keys.events, loaded, self.settings.maxlen)
 
     async def _refuse(self, version: str, reason: str) -> None:
+        """Log and announce a refusal; `version` and `reason` may echo hostile input, so both are cut."""
+        version = version if len(version) <= 200 else f"{version[:200]}...[{len(version)} chars]"
+        reason = reason if len(reason) <= 1_000 else f"{reason[:1_000]}...[{len(reason)} chars]"
         kept = self.served.version if self.served else "none"
         log.error("refused model %s (%s); still serving %s", version, reason, kept)
         refused = ModelRefused(version=version, consumer=self.settings.consumer, reason=reason)
         await publish(self.redis, self.keys.events, refused, self.settings.maxlen)
 
 
-def _sha_mismatch(event: ModelPromoted, sha256: str) -> str | None:
-    return None if event.sha256 == sha256 else f"artifact sha256 {sha256} != announced {event.sha256}"
-
-
-async def serve_predictor(redis: Redis, settings: Settings, store: ModelStore) -> None:
+async def serve_predictor(
+    redis: Redis, settings: Settings, store: ModelStore, stop: asyncio.Event | None = None
+) -> None:
     """Load the champion, watch `models` on its own task, then serve feature rows until stopped."""
+    stop = stop or asyncio.Event()
     predictor = Predictor(redis, settings, store)
     models_from = await last_id(redis, settings.keys.models)  # before loading: no promotion slips by
     await predictor.load_champion()
@@ -142,19 +162,31 @@ async def serve_predictor(redis: Redis, settings: Settings, store: ModelStore) -
     watching = asyncio.create_task(watcher.run())
     try:
         await ensure_group(redis, settings.keys.features, GROUP_PREDICTOR)  # rows wait from here on
-        await predictor.loaded.wait()  # reading nothing meanwhile: nothing in flight to stop for
-        await serve(redis, settings, [Consumer(settings.keys.features, GROUP_PREDICTOR, predictor.handle)])
+        if await first_of(predictor.loaded, stop):  # reading nothing meanwhile: nothing in flight
+            await serve(
+                redis, settings, [Consumer(settings.keys.features, GROUP_PREDICTOR, predictor.handle)], stop
+            )
     finally:
         await cancel_and_wait([watching])
 
 
-async def main(settings: Settings) -> None:
-    redis = Redis.from_url(settings.url)
+async def first_of(wanted: asyncio.Event, stop: asyncio.Event) -> bool:
+    """Wait for `wanted` or `stop`; True if `wanted` came first."""
+    waits = [asyncio.create_task(wanted.wait()), asyncio.create_task(stop.wait())]
+    await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    await cancel_and_wait(waits)
+    return wanted.is_set() and not stop.is_set()
+
+
+async def main(settings: Settings, stop: asyncio.Event) -> None:
+    redis = client(settings)
     try:
-        await serve_predictor(redis, settings, FileModelStore(settings.home))
+        if await wait_until_up(redis, settings.url, stop, log):
+            await serve_predictor(redis, settings, FileModelStore(settings.home), stop)
     finally:
         await redis.aclose()
 
 
 def run() -> None:
-    asyncio.run(main(Settings()))
+    settings = Settings()
+    run_until_stopped(partial(main, settings), settings.grace_s)

@@ -16,6 +16,7 @@ from typing import cast
 from pydantic import TypeAdapter, ValidationError
 from redis.asyncio import Redis
 
+from candlecast.shared.adapters.redis_problems import redis_problem
 from candlecast.shared.adapters.redis_streams import Rows, xread
 from candlecast.shared.core.constants import DATA_FIELD
 from candlecast.shared.core.entries import id_key
@@ -46,8 +47,12 @@ class ModelWatcher:
                 await self.step()
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("reading %s failed; retrying in %.0f s", self.stream, RETRY_S)
+            except Exception as exc:
+                problem = redis_problem(exc)
+                if problem is None:
+                    log.exception("reading %s failed; retrying in %.0f s", self.stream, RETRY_S)
+                else:  # Redis away: the consumer loop says so too, one line is enough
+                    log.warning("reading %s: %s; retrying in %.0f s", self.stream, problem, RETRY_S)
                 await asyncio.sleep(RETRY_S)
 
     async def step(self) -> None:

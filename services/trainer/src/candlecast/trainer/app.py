@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from functools import partial
 from time import perf_counter
 
 from pydantic import TypeAdapter
@@ -18,14 +19,16 @@ from redis.asyncio import Redis
 
 from candlecast.shared.adapters.barstore import BarStore
 from candlecast.shared.adapters.clock import now_ms
+from candlecast.shared.adapters.connect import client, wait_until_up
 from candlecast.shared.adapters.file_registry import FileModelStore
 from candlecast.shared.adapters.numba_cache import clear_stale_cache
 from candlecast.shared.adapters.redis_streams import Outbox, commit, publish
 from candlecast.shared.adapters.runner import Consumer, serve
+from candlecast.shared.adapters.shutdown import run_until_stopped
 from candlecast.shared.adapters.snapshots import resolve_snapshot
 from candlecast.shared.adapters.tasks import cancel_and_wait
 from candlecast.shared.core.constants import GROUP_TRAINER
-from candlecast.shared.core.entries import Entry, Origin, decode
+from candlecast.shared.core.entries import Entry, Origin, clip, decode
 from candlecast.shared.core.features import get_feature_set
 from candlecast.shared.core.messages import (
     Command,
@@ -39,7 +42,6 @@ from candlecast.shared.core.messages import (
 )
 from candlecast.trainer import champion
 from candlecast.trainer.commands import CommandError, command_problem, failed_for, with_symbols
-from candlecast.trainer.job import retrain
 from candlecast.trainer.lock import TrainingLock
 from candlecast.trainer.schedule import RetrainSchedule
 from candlecast.trainer.settings import TrainerSettings
@@ -56,27 +58,30 @@ class Trainer:
         self.bars = BarStore(settings.home)
         self.models = FileModelStore(settings.home)
         self.feature_set = get_feature_set(settings.feature_set)
-        self.origin = Origin(self.keys.commands, GROUP_TRAINER)
+        self.origin = Origin(self.keys.commands, GROUP_TRAINER, "trainer", settings.dlq_payload_chars)
         self.lock = TrainingLock(redis, self.keys.training_lock, settings.consumer, settings.lock_ttl_s)
 
     async def handle(self, entries: list[Entry]) -> None:
-        decoded = decode(entries, COMMAND, self.origin, now_ms())
+        decoded = decode(entries, COMMAND, self.origin, now_ms(), self.settings.max_command_bytes)
         for entry, command in decoded.ok:
             outbox = Outbox(self.settings.maxlen)
-            await self._run(command, outbox)
+            await self._run(command, outbox, entry.id)
             outbox.ack(self.keys.commands, GROUP_TRAINER, [entry.id])
             await commit(self.redis, outbox)
         if decoded.dead:
             outbox = Outbox(self.settings.maxlen)
             for dead in decoded.dead:
-                outbox.add(self.keys.dlq, dead)
+                outbox.add(self.keys.dlq, dead, dead.entry_id)
                 failed = failed_for(dead)
                 if failed is not None:
-                    outbox.add(self.keys.events, failed)
+                    outbox.add(self.keys.events, failed, dead.entry_id)
             outbox.ack(self.keys.commands, GROUP_TRAINER, [d.entry_id for d in decoded.dead])
             await commit(self.redis, outbox)
 
-    async def _run(self, command: RetrainModel | PromoteModel | RollbackModel, outbox: Outbox) -> None:
+    async def _run(
+        self, command: RetrainModel | PromoteModel | RollbackModel, outbox: Outbox, source: str
+    ) -> None:
+        """Carry out `command`; its event is written only by the commit that acks `source`."""
         log.info("command %s (%s)", command.command, command.request_id)
         try:
             outcome: ModelPromoted | ModelRejected
@@ -88,10 +93,11 @@ class Trainer:
                 outcome = await asyncio.to_thread(champion.rollback, command, self.models)
         except Exception as exc:
             log.exception("command %s failed", command.request_id)
-            outbox.add(self.keys.events, TrainingFailed(request_id=command.request_id, error=str(exc)))
+            failed = TrainingFailed(request_id=command.request_id, error=clip(str(exc)))
+            outbox.add(self.keys.events, failed, source)
             return
         stream = self.keys.models if isinstance(outcome, ModelPromoted) else self.keys.events
-        outbox.add(stream, outcome)
+        outbox.add(stream, outcome, source)
         log.info("%s: %s", outcome.event, outcome.version)
 
     async def _retrain_in_turn(self, command: RetrainModel) -> ModelPromoted | ModelRejected:
@@ -100,7 +106,8 @@ class Trainer:
         if command.snapshot:
             snapshot = resolve_snapshot(self.settings.home, command.snapshot)
             command = command.model_copy(update={"snapshot": str(snapshot.resolve())})
-        problem = command_problem(command, await asyncio.to_thread(self.bars.series, command.timeframe))
+        stored = await asyncio.to_thread(self.bars.series, command.timeframe)
+        problem = command_problem(command, stored, self.settings.max_symbols)
         if problem:
             raise CommandError(problem)
 
@@ -115,6 +122,8 @@ class Trainer:
     def _retrain(
         self, command: RetrainModel, loop: asyncio.AbstractEventLoop
     ) -> ModelPromoted | ModelRejected:
+        from candlecast.trainer.job import retrain  # heavy (LightGBM, Optuna, plots): not at start-up
+
         report = EventReport(self, command.request_id, loop)
         config = self.settings.train_config()
         fs = self.feature_set
@@ -145,13 +154,16 @@ class EventReport:
         self.trainer.publish_from_thread(event, self.loop)
 
 
-async def main(settings: TrainerSettings) -> None:
+async def main(settings: TrainerSettings, stop: asyncio.Event) -> None:
+    redis = client(settings)
+    if not await wait_until_up(redis, settings.url, stop, log):
+        await redis.aclose()
+        return
     clear_stale_cache()
-    redis = Redis.from_url(settings.url)
     trainer = Trainer(redis, settings)
     schedule = asyncio.create_task(RetrainSchedule(redis, settings).run()) if settings.retrain_cron else None
     try:
-        await serve(redis, settings, [Consumer(settings.keys.commands, GROUP_TRAINER, trainer.handle)])
+        await serve(redis, settings, [Consumer(settings.keys.commands, GROUP_TRAINER, trainer.handle)], stop)
     finally:
         if schedule is not None:
             await cancel_and_wait([schedule])
@@ -159,4 +171,5 @@ async def main(settings: TrainerSettings) -> None:
 
 
 def run() -> None:
-    asyncio.run(main(TrainerSettings()))
+    settings = TrainerSettings()
+    run_until_stopped(partial(main, settings), settings.grace_s)

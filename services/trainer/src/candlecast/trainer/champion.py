@@ -5,9 +5,21 @@ They run in the trainer, so its ModelPromoted reaches every predictor like a tra
 
 from __future__ import annotations
 
+from candlecast.shared.core.cards import ModelCard, event_metrics
 from candlecast.shared.core.messages import ModelPromoted, PromoteModel, RollbackModel
 from candlecast.shared.core.ports import Registry
-from candlecast.trainer.job import promoted
+
+
+def promoted(card: ModelCard, request_id: str) -> ModelPromoted:
+    """The event that tells every predictor to load the version `card` describes."""
+    return ModelPromoted(
+        request_id=request_id,
+        version=card.version,
+        sha256=card.sha256,
+        feature_set=card.feature_set.id,
+        horizon=card.horizon,
+        metrics=event_metrics(card),
+    )
 
 
 def promote(command: PromoteModel, store: Registry) -> ModelPromoted:

@@ -10,13 +10,14 @@ import numpy as np
 
 from candlecast.shared.adapters.snapshots import read_snapshot
 from candlecast.shared.core.bars import Bars
-from candlecast.shared.core.cards import ModelCard, event_metrics
+from candlecast.shared.core.cards import ModelCard
 from candlecast.shared.core.features import FeatureSet
 from candlecast.shared.core.messages import ModelPromoted, ModelRejected, RetrainModel
 from candlecast.shared.core.ports import BarReader, Clock, ModelIntegrityError, Registry, Timer
 from candlecast.shared.core.scoring import ece, log_loss, roc_auc
 from candlecast.trainer.card import Source
 from candlecast.trainer.challenge import Champion
+from candlecast.trainer.champion import promoted
 from candlecast.trainer.config import TrainConfig
 from candlecast.trainer.evaluate import Context, finish
 from candlecast.trainer.pipeline import Trained, train
@@ -122,14 +123,3 @@ def already_promoted(store: Registry, request_id: str) -> ModelCard | None:
         return None
     card = store.card(champion)
     return card if card.request_id == request_id else None
-
-
-def promoted(card: ModelCard, request_id: str) -> ModelPromoted:
-    return ModelPromoted(
-        request_id=request_id,
-        version=card.version,
-        sha256=card.sha256,
-        feature_set=card.feature_set.id,
-        horizon=card.horizon,
-        metrics=event_metrics(card),
-    )

@@ -13,7 +13,7 @@ from redis.exceptions import ResponseError
 
 from candlecast.shared.adapters.wire import encode
 from candlecast.shared.core.constants import DATA_FIELD
-from candlecast.shared.core.entries import Entry, entry_from_fields
+from candlecast.shared.core.entries import Entry
 
 log = logging.getLogger(__name__)
 
@@ -31,13 +31,18 @@ async def xread(redis: Redis, cursors: dict[str, str], block_ms: int, count: int
     return reply_rows(await redis.xread(cursors, block=block_ms, count=count))  # type: ignore[arg-type]
 
 
-async def ensure_group(redis: Redis, stream: str, group: str) -> None:
-    """Create the group at id 0 (so no earlier message is skipped); keep an existing one."""
+async def ensure_group(redis: Redis, stream: str, group: str) -> bool:
+    """Create the group at id 0 (so no earlier message is skipped); keep an existing one.
+
+    Returns True if it had to be created.
+    """
     try:
         await redis.xgroup_create(stream, group, id="0", mkstream=True)
     except ResponseError as exc:
         if "BUSYGROUP" not in str(exc):
             raise
+        return False
+    return True
 
 
 async def last_id(redis: Redis, stream: str) -> str:
@@ -51,16 +56,16 @@ class Outbox:
     """Everything one batch writes, committed together with its acks."""
 
     maxlen: int
-    adds: list[tuple[str, bytes]] = field(default_factory=list)
+    adds: list[tuple[str, bytes, str]] = field(default_factory=list)
     hashes: list[tuple[str, dict[str, bytes | str]]] = field(default_factory=list)
     acks: list[tuple[str, str, list[str]]] = field(default_factory=list)
 
-    def add(self, stream: str, message: BaseModel) -> None:
-        self.adds.append((stream, encode(message)))
+    def add(self, stream: str, message: BaseModel, source: str = "") -> None:
+        self.add_data(stream, encode(message), source)
 
-    def add_data(self, stream: str, data: bytes) -> None:
-        """An already encoded JSON document (e.g. from `prediction_wire`)."""
-        self.adds.append((stream, data))
+    def add_data(self, stream: str, data: bytes, source: str = "") -> None:
+        """An encoded JSON document; with a `source` entry id, written only if this commit acks it."""
+        self.adds.append((stream, data, source))
 
     def put_hash(self, key: str, mapping: dict[str, bytes | str]) -> None:
         self.hashes.append((key, mapping))
@@ -73,8 +78,12 @@ class Outbox:
 # One script per batch: one command, one reply, and no other client runs in between.
 # Redis does not roll back a script that fails midway, so it checks every key and
 # group first and writes only when all are fine: all or nothing.
-# ARGV: maxlen, n_adds, (key_index, data)*, n_hashes, (key_index, n_pairs, field, value...)*,
+# Acks go first; an add with a source id is written only if that entry was still
+# pending and this commit acked it. So a batch committed twice (a lost reply, a
+# retry, two consumers holding one reclaimed entry) writes its outputs once.
+# ARGV: maxlen, n_adds, (key_index, source, data)*, n_hashes, (key_index, n_pairs, field, value...)*,
 #       n_acks, (key_index, group, n_ids, id...)*. KEYS lists every key touched.
+# Returns the number of adds skipped because their source was already acked.
 COMMIT_SCRIPT = """
 local function kind_ok(key, kind)
   local t = redis.call('TYPE', key)['ok']
@@ -91,46 +100,65 @@ local function has_group(key, group)
   end
   return false
 end
-local function walk(write)
-  local a = 1
-  local maxlen = ARGV[a]; a = a + 1
+local function check()
+  local a = 2
   local n = tonumber(ARGV[a]); a = a + 1
   for _ = 1, n do
-    local key = KEYS[tonumber(ARGV[a])]
-    if write then
-      redis.call('XADD', key, 'MAXLEN', '~', maxlen, '*', '__data__', ARGV[a + 1])
-    else
-      local err = kind_ok(key, 'stream'); if err then return err end
+    local err = kind_ok(KEYS[tonumber(ARGV[a])], 'stream'); if err then return err end
+    a = a + 3
+  end
+  n = tonumber(ARGV[a]); a = a + 1
+  for _ = 1, n do
+    local err = kind_ok(KEYS[tonumber(ARGV[a])], 'hash'); if err then return err end
+    a = a + 2 + 2 * tonumber(ARGV[a + 1])
+  end
+  n = tonumber(ARGV[a]); a = a + 1
+  for _ = 1, n do
+    local key, group = KEYS[tonumber(ARGV[a])], ARGV[a + 1]
+    if not has_group(key, group) then return redis.error_reply('NOGROUP ' .. group .. ' on ' .. key) end
+    a = a + 3 + tonumber(ARGV[a + 2])
+  end
+end
+local function ack_all()
+  local acked = {}
+  local a = 2
+  a = a + 1 + 3 * tonumber(ARGV[a])
+  local n = tonumber(ARGV[a]); a = a + 1
+  for _ = 1, n do a = a + 2 + 2 * tonumber(ARGV[a + 1]) end
+  n = tonumber(ARGV[a]); a = a + 1
+  for _ = 1, n do
+    local key, group, count = KEYS[tonumber(ARGV[a])], ARGV[a + 1], tonumber(ARGV[a + 2])
+    for i = a + 3, a + 2 + count do
+      if redis.call('XACK', key, group, ARGV[i]) == 1 then acked[ARGV[i]] = true end
     end
-    a = a + 2
+    a = a + 3 + count
+  end
+  return acked
+end
+local function write(acked)
+  local maxlen, skipped = ARGV[1], 0
+  local a = 2
+  local n = tonumber(ARGV[a]); a = a + 1
+  for _ = 1, n do
+    local source = ARGV[a + 1]
+    if source == '' or acked[source] then
+      redis.call('XADD', KEYS[tonumber(ARGV[a])], 'MAXLEN', '~', maxlen, '*', '__data__', ARGV[a + 2])
+    else
+      skipped = skipped + 1
+    end
+    a = a + 3
   end
   n = tonumber(ARGV[a]); a = a + 1
   for _ = 1, n do
     local key, pairs = KEYS[tonumber(ARGV[a])], tonumber(ARGV[a + 1])
-    if write then
-      redis.call('HSET', key, unpack(ARGV, a + 2, a + 1 + 2 * pairs))
-    else
-      local err = kind_ok(key, 'hash'); if err then return err end
-    end
+    redis.call('HSET', key, unpack(ARGV, a + 2, a + 1 + 2 * pairs))
     a = a + 2 + 2 * pairs
   end
-  n = tonumber(ARGV[a]); a = a + 1
-  for _ = 1, n do
-    local key, group, count = KEYS[tonumber(ARGV[a])], ARGV[a + 1], tonumber(ARGV[a + 2])
-    if write then
-      for i = a + 3, a + 2 + count, 4000 do
-        redis.call('XACK', key, group, unpack(ARGV, i, math.min(i + 3999, a + 2 + count)))
-      end
-    elseif not has_group(key, group) then
-      return redis.error_reply('NOGROUP ' .. group .. ' on ' .. key)
-    end
-    a = a + 3 + count
-  end
+  return skipped
 end
-local err = walk(false)
+local err = check()
 if err then return err end
-walk(true)
-return 1
+return write(ack_all())
 """
 
 
@@ -142,8 +170,8 @@ def commit_args(outbox: Outbox) -> tuple[list[str], list[bytes | str | int]]:
         return keys.setdefault(key, len(keys) + 1)
 
     argv: list[bytes | str | int] = [outbox.maxlen, len(outbox.adds)]
-    for stream, data in outbox.adds:
-        argv += [index(stream), data]
+    for stream, data, source in outbox.adds:
+        argv += [index(stream), source, data]
     argv.append(len(outbox.hashes))
     for key, mapping in outbox.hashes:
         argv += [index(key), len(mapping)]
@@ -155,11 +183,18 @@ def commit_args(outbox: Outbox) -> tuple[list[str], list[bytes | str | int]]:
     return list(keys), argv
 
 
-async def commit(redis: Redis, outbox: Outbox) -> None:
-    """Outputs, checkpoints and acks land together or not at all (one Lua script)."""
-    if outbox.adds or outbox.hashes or outbox.acks:
-        keys, argv = commit_args(outbox)
-        await redis.register_script(COMMIT_SCRIPT)(keys=keys, args=argv)
+async def commit(redis: Redis, outbox: Outbox) -> int:
+    """Outputs, checkpoints and acks land together or not at all (one Lua script).
+
+    Returns how many sourced outputs were skipped because their entry had been acked already.
+    """
+    if not (outbox.adds or outbox.hashes or outbox.acks):
+        return 0
+    keys, argv = commit_args(outbox)
+    skipped = int(await redis.register_script(COMMIT_SCRIPT)(keys=keys, args=argv))
+    if skipped:
+        log.warning("skipped %d outputs of entries another commit had already acked", skipped)
+    return skipped
 
 
 async def publish(redis: Redis, stream: str, message: BaseModel, maxlen: int) -> str:
@@ -172,38 +207,34 @@ async def publish(redis: Redis, stream: str, message: BaseModel, maxlen: int) ->
 BatchHandler = Callable[[list[Entry]], Awaitable[None]]
 
 
-async def drain_pending(
-    redis: Redis, stream: str, group: str, consumer: str, handle: BatchHandler, count: int
-) -> int:
-    """Re-run this consumer's own unacked entries (left by a crash) before reading new ones."""
-    start, total = "0", 0
-    while True:
-        replies = reply_rows(await redis.xreadgroup(group, consumer, {stream: start}, count=count))
-        rows = replies[0][1] if replies else []
-        if not rows:
-            return total
-        trimmed = [i for i, f in rows if not f]  # pending, but trimmed away by MAXLEN
-        if trimmed:
-            await redis.xack(stream, group, *trimmed)
-        entries = [entry_from_fields(i, f) for i, f in rows if f]
-        start = rows[-1][0].decode()
-        if not entries:
-            continue
-        log.info("reclaiming %d pending entries of %s for %s", len(entries), stream, consumer)
-        await handle(entries)
-        total += len(entries)
+# Redis 7.0 and 7.2 can lose count of a group's entries-read across an AOF reload, so
+# XINFO GROUPS goes on reporting a lag when the group has read every entry. When the
+# group's last-delivered-id is the stream's newest id, the true lag is 0: set it so, in
+# one script, so no XADD or read lands between the check and the fix. Returns 1 if fixed.
+LAG_SCRIPT = """
+local info = redis.call('XINFO', 'STREAM', KEYS[1])
+local last, added
+for i = 1, #info, 2 do
+  if info[i] == 'last-generated-id' then last = info[i + 1] end
+  if info[i] == 'entries-added' then added = info[i + 1] end
+end
+if not added then return 0 end
+for _, g in ipairs(redis.call('XINFO', 'GROUPS', KEYS[1])) do
+  local name, delivered, lag
+  for i = 1, #g, 2 do
+    if g[i] == 'name' then name = g[i + 1]
+    elseif g[i] == 'last-delivered-id' then delivered = g[i + 1]
+    elseif g[i] == 'lag' then lag = g[i + 1] end
+  end
+  if name == ARGV[1] and delivered == last and lag ~= 0 then
+    redis.call('XGROUP', 'SETID', KEYS[1], ARGV[1], last, 'ENTRIESREAD', added)
+    return 1
+  end
+end
+return 0
+"""
 
 
-async def reclaim_from(redis: Redis, stream: str, group: str, dead: str, me: str) -> int:
-    """Move every entry pending for consumer `dead` to `me`, then forget `dead`."""
-    moved = 0
-    while True:
-        pending = await redis.xpending_range(stream, group, "-", "+", 1_000, consumername=dead)
-        ids: list[int | bytes | str | memoryview[int]] = [p["message_id"] for p in pending]
-        if not ids:
-            break
-        await redis.xclaim(stream, group, me, 0, ids, justid=True)
-        moved += len(ids)
-    await redis.xgroup_delconsumer(stream, group, dead)
-    log.warning("reclaimed %d pending entries of %s on %s from dead consumer %s", moved, group, stream, dead)
-    return moved
+async def settle_lag(redis: Redis, stream: str, group: str) -> bool:
+    """Make XINFO's lag of a group that has read everything 0 again (see LAG_SCRIPT)."""
+    return bool(await redis.register_script(LAG_SCRIPT)(keys=[stream], args=[group]))

@@ -1,32 +1,49 @@
-"""Running a service: groups from id 0, pending entries first, then a FastStream app.
+"""Consuming a stream in a group: claim what is stuck, read what is new, until stopped.
 
-Every consumer subscribes in batches, validates entries itself (so one bad entry
-is dead-lettered instead of blocking its batch) and acks inside the same
-MULTI/EXEC that writes its results (see `streams.commit`).
+Each consumer runs one loop (`GroupWorker`) and commits each batch's outputs with its
+acks in one script (`redis_streams.commit`), so nothing is acked before its work is done:
+
+- set-up: create the group at id 0 (nothing earlier is skipped), take over what this
+  consumer and dead consumers of this host left pending;
+- every sweep: take over entries idle longer than `reclaim_idle_ms` for any consumer on
+  any host; dead-letter an entry delivered `max_deliveries` times; forget consumers gone
+  for `consumer_gone_ms` with nothing pending;
+- read new entries in batches; while a batch is worked on, its lease is renewed, so no
+  other replica takes it over from a slow but live consumer;
+- Redis down, restarting or refusing us: wait with backoff (one log line), set up again,
+  and have the handler read its state from Redis again (a Redis restarted empty has none);
+- stop (SIGTERM): finish the batch in hand, or leave it pending, and return.
+
+FastStream 0.7's stream subscriber cannot do this: with `min_idle_time` it only claims
+(one entry per call) and never reads new entries, it stops for good on NOGROUP, and its
+fetch loop retries with a fixed delay and no way to stop it mid-outage.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import socket
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from faststream import AckPolicy, FastStream
-from faststream.redis import RedisBroker, StreamSub
-from faststream.redis.message import RedisBatchStreamMessage
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
-from candlecast.shared.adapters.redis_streams import BatchHandler, drain_pending, ensure_group, reclaim_from
-from candlecast.shared.adapters.retry import guarded
+from candlecast.shared.adapters import claims
+from candlecast.shared.adapters.connect import wait_until_up
+from candlecast.shared.adapters.redis_problems import redis_problem
+from candlecast.shared.adapters.redis_streams import BatchHandler, ensure_group, reply_rows, settle_lag
+from candlecast.shared.adapters.retry import Settler, Stopping, transient
 from candlecast.shared.adapters.tasks import cancel_and_wait
-from candlecast.shared.adapters.wire import JsonFormat
 from candlecast.shared.core.entries import Entry, Origin, entry_from_fields
 from candlecast.shared.settings import Settings
 
 log = logging.getLogger("candlecast")
+SWEEP_ROUNDS = 10  # batches taken over per sweep at most, so new entries are read meanwhile
+LAG_CHECK_S = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,48 +53,156 @@ class Consumer:
     stream: str
     group: str
     handle: BatchHandler
+    on_reset: Callable[[], None] | None = None  # set up again after an error: forget state read from Redis
 
 
-async def raw_entries(msg: RedisBatchStreamMessage) -> list[Entry]:
-    """FastStream decoder: the batch's entries, unparsed, with their ids."""
-    raw = msg.raw_message
-    return [entry_from_fields(i, f) for i, f in zip(raw["message_ids"], raw["data"], strict=True)]
+class GroupWorker:
+    """The loop of one consumer in one group."""
+
+    def __init__(self, redis: Redis, settings: Settings, consumer: Consumer, stop: asyncio.Event) -> None:
+        self.redis, self.settings, self.consumer, self.stop = redis, settings, consumer, stop
+        self.me = settings.consumer
+        origin = Origin(consumer.stream, consumer.group, consumer.group, settings.dlq_payload_chars)
+        self.settler = Settler(consumer.handle, redis, origin, settings.keys.dlq, settings.maxlen, stop)
+        self.sweep_every_s = max(settings.reclaim_idle_ms / 2_000, 0.1)
+        self.set_up_once = False
+        self.next_lag_check = 0.0
+
+    async def run(self) -> None:
+        ready, next_sweep = False, 0.0
+        while not self.stop.is_set():
+            try:
+                if not ready:
+                    await self.setup()
+                    ready = True
+                if time.monotonic() >= next_sweep:
+                    await self.sweep()
+                    next_sweep = time.monotonic() + self.sweep_every_s
+                entries = await self.read_new()
+                await (self.settle(entries) if entries else self.caught_up())
+            except Stopping:
+                break
+            except Exception as exc:  # noqa: BLE001 - the loop outlives every error
+                ready = False
+                if not await self.recover(exc):
+                    break
+
+    async def setup(self) -> None:
+        c = self.consumer
+        created = await ensure_group(self.redis, c.stream, c.group)
+        if created and self.set_up_once:
+            log.warning(
+                "group %s on %s was gone (Redis restarted empty?): created it again", c.group, c.stream
+            )
+        if self.set_up_once and c.on_reset is not None:
+            c.on_reset()  # after any outage, state is read again from what Redis has now
+        self.set_up_once = True
+        await self.take_all(self.me)
+        for member in await claims.members(self.redis, c.stream, c.group):
+            if member.name != self.me and dead_here(member.name, socket.gethostname()):
+                await self.take_all(member.name)
+                await claims.forget(self.redis, c.stream, c.group, member.name)
+                log.warning("took over from dead consumer %s of %s on %s", member.name, c.group, c.stream)
+
+    async def take_all(self, owner: str) -> None:
+        c = self.consumer
+        while not self.stop.is_set():
+            items = await claims.pending(
+                self.redis, c.stream, c.group, self.settings.batch_size, consumer=owner
+            )
+            if not items:
+                return
+            log.info("re-running %d entries of %s left pending by %s", len(items), c.stream, owner)
+            await self.settle_claimed(items, 0)
+
+    async def sweep(self) -> None:
+        c, idle = self.consumer, self.settings.reclaim_idle_ms
+        for _ in range(SWEEP_ROUNDS):
+            items = await claims.pending(
+                self.redis, c.stream, c.group, self.settings.batch_size, idle_ms=idle
+            )
+            if not items or self.stop.is_set():
+                break
+            owners = sorted({p.consumer for p in items})
+            log.warning(
+                "taking over %d entries of %s idle over %d ms (from %s)", len(items), c.stream, idle, owners
+            )
+            await self.settle_claimed(items, idle)
+        for member in await claims.members(self.redis, c.stream, c.group):
+            gone = member.idle_ms >= self.settings.consumer_gone_ms
+            if member.name != self.me and member.pending == 0 and gone:
+                await claims.forget(self.redis, c.stream, c.group, member.name)
+                log.info("removed consumer %s of %s: idle %d s", member.name, c.group, member.idle_ms // 1000)
+
+    async def settle_claimed(self, items: list[claims.Pending], min_idle_ms: int) -> None:
+        c = self.consumer
+        entries, _ = await claims.take(self.redis, c.stream, c.group, self.me, items, min_idle_ms)
+        seen = {p.id: p for p in items}
+        limit = self.settings.max_deliveries
+        for entry in [e for e in entries if seen[e.id].deliveries >= limit]:
+            p = seen[entry.id]
+            reason = f"delivered {p.deliveries} times without being processed (last to {p.consumer})"
+            await self.settler.give_up([entry], reason, deliveries=p.deliveries + 1)
+        await self.settle([e for e in entries if seen[e.id].deliveries < limit])
+
+    async def read_new(self) -> list[Entry]:
+        c, s = self.consumer, self.settings
+        reply = await self.redis.xreadgroup(
+            c.group, self.me, {c.stream: ">"}, count=s.batch_size, block=s.block_ms
+        )
+        return [entry_from_fields(i, f) for _, rows in reply_rows(reply) for i, f in rows]
+
+    async def caught_up(self) -> None:
+        """Nothing new to read: now and then, correct a lag Redis miscounted (`settle_lag`)."""
+        if time.monotonic() < self.next_lag_check:
+            return
+        self.next_lag_check = time.monotonic() + LAG_CHECK_S
+        if await settle_lag(self.redis, self.consumer.stream, self.consumer.group):
+            c = self.consumer
+            log.info("group %s had read all of %s: its lag is 0 again", c.group, c.stream)
+
+    async def settle(self, entries: list[Entry]) -> None:
+        """Run the batch while renewing its lease, so no sweep elsewhere takes it from us."""
+        if not entries:
+            return
+        lease = asyncio.create_task(self.renew([e.id for e in entries]))
+        try:
+            await self.settler(entries)
+        finally:
+            await cancel_and_wait([lease])
+
+    async def renew(self, ids: list[str]) -> None:
+        c, every = self.consumer, self.settings.reclaim_idle_ms / 3_000
+        claimed: list[int | bytes | str | memoryview[int]] = list(ids)
+        while True:
+            await asyncio.sleep(every)
+            try:  # JUSTID: the idle time restarts, the delivery count stays
+                await self.redis.xclaim(c.stream, c.group, self.me, 0, claimed, justid=True)
+            except Exception as exc:  # noqa: BLE001 - a missed renewal only risks a takeover
+                log.debug("lease renewal on %s failed: %r", c.stream, exc)
+
+    async def recover(self, exc: Exception) -> bool:
+        """After an error: wait until consuming can go on; False once stop is asked for."""
+        if isinstance(exc, ResponseError) and str(exc).startswith(("NOGROUP", "UNBLOCKED")):
+            log.warning("%s on %s: setting up again", str(exc).split(" ", 1)[0], self.consumer.stream)
+            return True  # set-up creates the group again
+        if redis_problem(exc) is None and not transient(exc):
+            log.error("consuming %s failed; going on in 1 s", self.consumer.stream, exc_info=exc)
+            return await pause(self.stop, 1.0)
+        try:
+            return await wait_until_up(self.redis, self.settings.url, self.stop, log)
+        except Exception:  # a ping that failed some other way: try again soon
+            log.exception("waiting for Redis failed; going on in 1 s")
+            return await pause(self.stop, 1.0)
 
 
-def make_broker(settings: Settings) -> RedisBroker:
-    return RedisBroker(settings.url, message_format=JsonFormat, logger=log, log_level=logging.DEBUG)
-
-
-def subscribe(broker: RedisBroker, settings: Settings, consumer: Consumer) -> None:
-    sub = StreamSub(
-        consumer.stream,
-        group=consumer.group,
-        consumer=settings.consumer,
-        batch=True,
-        max_records=settings.batch_size,
-        polling_interval=settings.block_ms,
-    )
-
-    async def on_entries(body: list[Entry]) -> None:
-        await consumer.handle(body)
-
-    broker.subscriber(stream=sub, decoder=raw_entries, ack_policy=AckPolicy.MANUAL)(on_entries)
-
-
-async def prepare(redis: Redis, settings: Settings, consumers: Sequence[Consumer]) -> None:
-    """Create missing groups, take over dead local consumers' entries, finish what is pending."""
-    for c in consumers:
-        await ensure_group(redis, c.stream, c.group)
-    for c in consumers:
-        for name in await consumer_names(redis, c.stream, c.group):
-            if name != settings.consumer and dead_here(name, socket.gethostname()):
-                await reclaim_from(redis, c.stream, c.group, name, settings.consumer)
-        await drain_pending(redis, c.stream, c.group, settings.consumer, c.handle, settings.batch_size)
-
-
-async def consumer_names(redis: Redis, stream: str, group: str) -> list[str]:
-    infos = await redis.xinfo_consumers(stream, group)
-    return [i["name"].decode() if isinstance(i["name"], bytes) else str(i["name"]) for i in infos]
+async def pause(stop: asyncio.Event, seconds: float) -> bool:
+    """Sleep `seconds` unless stop is asked for first; True if it was not."""
+    try:
+        await asyncio.wait_for(stop.wait(), seconds)
+    except TimeoutError:
+        return True
+    return False
 
 
 def dead_here(name: str, host: str) -> bool:
@@ -94,55 +219,23 @@ def dead_here(name: str, host: str) -> bool:
     return False
 
 
-async def groups_missing(redis: Redis, consumers: Sequence[Consumer]) -> bool:
-    for c in consumers:
-        try:
-            groups = await redis.xinfo_groups(c.stream)
-        except ResponseError:
-            return True
-        if not any(g["name"] in (c.group, c.group.encode()) for g in groups):
-            return True
-    return False
-
-
 async def serve(
-    redis: Redis,
-    settings: Settings,
-    consumers: Sequence[Consumer],
-    extra: Callable[[RedisBroker], None] | None = None,
+    redis: Redis, settings: Settings, consumers: Sequence[Consumer], stop: asyncio.Event | None = None
 ) -> None:
-    """Run until stopped; if Redis lost our groups (restart without persistence), set up again."""
-    consumers = [
-        Consumer(
-            c.stream,
-            c.group,
-            guarded(c.handle, redis, Origin(c.stream, c.group), settings.keys.dlq, settings.maxlen),
-        )
-        for c in consumers
-    ]
-    while True:
-        await prepare(redis, settings, consumers)
-        broker = make_broker(settings)
-        for c in consumers:
-            subscribe(broker, settings, c)
-        if extra is not None:
-            extra(broker)
-        await run_app(broker)
-        if not await groups_missing(redis, consumers):
-            return
-        log.warning("consumer groups vanished (Redis restarted?); recreating them")
-
-
-async def run_app(broker: RedisBroker) -> None:
-    """FastStream's run; cancelled, it still stops the broker and waits for its subscriber tasks.
-
-    `FastStream.run` only stops the broker when it exits by itself: cancelled, it
-    leaves every subscriber's read loop running on the event loop.
-    """
+    """Consume until `stop` is set; then let each loop finish its batch for up to `grace_s`."""
+    stop = stop or asyncio.Event()
+    workers = [GroupWorker(redis, settings, c, stop) for c in consumers]
+    tasks = {
+        asyncio.create_task(w.run(), name=f"consume {c.stream}")
+        for w, c in zip(workers, consumers, strict=True)
+    }
+    stopped = asyncio.create_task(stop.wait())
     try:
-        await FastStream(broker, logger=log).run()
-    except BaseException:
-        tasks = [t for sub in broker.subscribers for t in getattr(sub, "tasks", ())]
-        await broker.stop()  # readers stop looping, their tasks are cancelled, Redis is closed
-        await cancel_and_wait(tasks)
-        raise
+        await asyncio.wait({*tasks, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        if stop.is_set():
+            await asyncio.wait(tasks, timeout=settings.grace_s * 0.8)
+    finally:
+        await cancel_and_wait([*tasks, stopped])
+    for task in tasks:
+        if not task.cancelled() and task.exception() is not None:
+            raise task.exception()  # type: ignore[misc]
