@@ -1,4 +1,4 @@
-"""The `models` and `snapshot` command groups (the registry and frozen training data)."""
+"""The `models`, `snapshot` and `dlq` command groups (the registry, frozen training data, dead letters)."""
 
 from __future__ import annotations
 
@@ -88,6 +88,52 @@ def snapshot_verify(folder: Annotated[Path, typer.Argument(metavar="DIR", help="
     exit_with(verify(folder))
 
 
+def dlq_list(
+    ctx: typer.Context,
+    reason: Annotated[str | None, typer.Option(help="only reasons containing this (any case)")] = None,
+    stream: Annotated[
+        str | None, typer.Option(help="only from this stream (bars or candlecast:bars)")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, help="show the newest N that match")] = 50,
+) -> None:
+    """List dead letters, newest last."""
+    from candlecast.cli.ops.dlq import list_letters
+
+    exit_with(list_letters(settings_of(ctx), reason, stream, limit))
+
+
+def dlq_show(
+    ctx: typer.Context, ident: Annotated[str, typer.Argument(metavar="ID", help="a dlq entry id")]
+) -> None:
+    """Print one dead letter whole, as JSON (payload included)."""
+    from candlecast.cli.ops.dlq import show_letter
+
+    exit_with(show_letter(settings_of(ctx), ident))
+
+
+def dlq_replay(
+    ctx: typer.Context,
+    ids: Annotated[list[str] | None, typer.Option("--id", help="a dlq entry id (repeatable)")] = None,
+    every: Annotated[bool, typer.Option("--all", help="every dead letter (see --reason, --stream)")] = False,
+    reason: Annotated[str | None, typer.Option(help="with --all: only reasons containing this")] = None,
+    stream: Annotated[str | None, typer.Option(help="with --all: only from this stream")] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="say what would be replayed; change nothing")
+    ] = False,
+) -> None:
+    """Publish dead letters' payloads to their original streams again and remove them from the dlq
+    (each once, atomically). Exit 0 if all were replayed, 1 if any was skipped (truncated) or missing."""
+    from candlecast.cli.ops.dlq import Selection, replay_letters
+
+    if not ids and not every:
+        raise typer.BadParameter("say which: --id ID (repeatable) or --all")
+    if ids and every:
+        raise typer.BadParameter("--id and --all don't go together")
+    if ids and (reason is not None or stream is not None):
+        raise typer.BadParameter("--reason and --stream narrow --all; with --id, name the records")
+    exit_with(replay_letters(settings_of(ctx), Selection(ids or (), reason, stream), dry_run))
+
+
 def add_groups(app: typer.Typer) -> None:
     models = typer.Typer(help="The model registry.", no_args_is_help=True)
     models.command("list")(models_list)
@@ -99,3 +145,8 @@ def add_groups(app: typer.Typer) -> None:
     snapshot.command("create")(snapshot_create)
     snapshot.command("verify")(snapshot_verify)
     app.add_typer(snapshot, name="snapshot")
+    dlq = typer.Typer(help="Dead letters: messages no service could process.", no_args_is_help=True)
+    dlq.command("list")(dlq_list)
+    dlq.command("show")(dlq_show)
+    dlq.command("replay")(dlq_replay)
+    app.add_typer(dlq, name="dlq")
