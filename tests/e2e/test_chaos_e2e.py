@@ -143,7 +143,7 @@ def test_kills_and_a_redis_restart_lose_and_double_nothing(owned_redis: RedisPro
     client = redis.Redis.from_url(owned_redis.url)
     fleet = Fleet(env, tmp_path)
     fleet.start(("features", "predictor", "recorder", "trainer"))
-    replay_cmd = [sys.executable, "-m", "candlecast.cli", "replay", str(file), "--speed", "1200"]
+    replay_cmd = [sys.executable, "-m", "candlecast.cli", "replay", str(file), "--speed", "1000"]
     recovery: dict[str, float] = {}
     try:
         wait(lambda: groups_ready(client), 60, fleet, "every group")

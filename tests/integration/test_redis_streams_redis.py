@@ -9,8 +9,8 @@ import redis as sync_redis
 from faststream.redis import RedisBroker
 from redis.asyncio import Redis
 
+from candlecast.shared.adapters.faststream_format import JsonFormat
 from candlecast.shared.adapters.redis_streams import Outbox, commit, ensure_group, last_id
-from candlecast.shared.adapters.wire import JsonFormat
 from candlecast.shared.core.messages import RetrainModel
 
 pytestmark = pytest.mark.redis

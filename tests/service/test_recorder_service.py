@@ -17,6 +17,7 @@ from candlecast.shared.adapters.redis_streams import ensure_group
 from candlecast.shared.core.constants import GROUP_RECORDER
 from candlecast.shared.core.entries import Entry, entry_from_fields
 from candlecast.shared.settings import Settings
+from tests.support.streams import handle_delivered
 
 pytestmark = pytest.mark.redis
 
@@ -109,7 +110,7 @@ async def test_a_retrain_succeeds_on_bars_only_ever_published_to_the_stream(redi
         n_splits=3,
     )
     command = RetrainModel(request_id="r1", trials=2, force=True)
-    await Trainer(redis, ts).handle([Entry("1-0", command.model_dump_json().encode())])
+    await handle_delivered(Trainer(redis, ts), [Entry("1-0", command.model_dump_json().encode())])
     (promoted,) = [json.loads(f[b"__data__"]) for _, f in await redis.xrange(ts.keys.models)]
     assert promoted["request_id"] == "r1"
     assert promoted["metrics"]["n_train"] > 0

@@ -11,6 +11,7 @@ from candlecast.shared.core.entries import MAX_REASON_CHARS, Entry
 from candlecast.shared.core.messages import RetrainModel
 from candlecast.trainer.app import Trainer
 from candlecast.trainer.settings import TrainerSettings
+from tests.support.streams import handle_delivered
 
 pytestmark = pytest.mark.redis
 
@@ -20,8 +21,8 @@ async def test_too_many_symbols_and_long_errors_fail_with_bounded_events(redis_u
     trainer = Trainer(redis, TrainerSettings(redis_url=redis_url, home=tmp_path, max_symbols=5))
     many = RetrainModel(request_id="many", symbols=[f"S{i}" for i in range(1_000)])
     far = RetrainModel(request_id="far", snapshot="a/" * 500)  # its error quotes the path
-    await trainer.handle(
-        [Entry(f"{i}-0", c.model_dump_json().encode()) for i, c in enumerate([many, far], 1)]
+    await handle_delivered(
+        trainer, [Entry(f"{i}-0", c.model_dump_json().encode()) for i, c in enumerate([many, far], 1)]
     )
 
     failed = {

@@ -19,6 +19,7 @@ from candlecast.shared.settings import Settings
 from candlecast.trainer.app import Trainer
 from candlecast.trainer.settings import TrainerSettings
 from tests.support.models import FS, card_draft, tiny_booster
+from tests.support.streams import handle_delivered
 
 pytestmark = pytest.mark.redis
 
@@ -46,7 +47,7 @@ async def trainer(redis_url, tmp_path):
 
 async def run(trainer: Trainer, *commands) -> None:
     entries = [Entry(f"{i + 1}-0", c.model_dump_json().encode()) for i, c in enumerate(commands)]
-    await trainer.handle(entries)
+    await handle_delivered(trainer, entries)
 
 
 async def test_promote_then_rollback_walks_back_through_champions(trainer, tmp_path) -> None:
@@ -76,7 +77,7 @@ async def test_cli_promote_waits_for_the_trainers_promotion(trainer, redis_url, 
     async def serve_one() -> None:
         while not (rows := await trainer.redis.xrange(trainer.keys.commands)):
             await asyncio.sleep(0.05)
-        await trainer.handle([Entry(rows[0][0].decode(), rows[0][1][b"__data__"])])
+        await handle_delivered(trainer, [Entry(rows[0][0].decode(), rows[0][1][b"__data__"])])
 
     server = asyncio.create_task(serve_one())
     code = await send(Settings(redis_url=redis_url), PromoteModel(version=b), follow=True, wait_s=10)

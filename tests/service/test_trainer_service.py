@@ -16,6 +16,7 @@ from candlecast.shared.core.features import SEED
 from candlecast.shared.core.messages import RetrainModel, RollbackModel
 from candlecast.trainer.app import Trainer
 from candlecast.trainer.settings import TrainerSettings
+from tests.support.streams import handle_delivered
 
 pytestmark = pytest.mark.redis
 
@@ -39,11 +40,11 @@ async def test_retrain_promotes_then_rollback_restores(redis_url, tmp_path) -> N
         BarStore(tmp_path).append(bars)
     redis = Redis.from_url(redis_url)
     trainer = Trainer(redis, settings(redis_url, tmp_path, ["AAA", "BBB"]))
-    await trainer.handle(
-        [entry(1, RetrainModel(request_id="a", horizon=2, trials=2).model_dump_json().encode())]
+    await handle_delivered(
+        trainer, [entry(1, RetrainModel(request_id="a", horizon=2, trials=2).model_dump_json().encode())]
     )
     same = RetrainModel(request_id="b", horizon=2, trials=2, force=True)  # same data: no gain on the champion
-    await trainer.handle([entry(2, same.model_dump_json().encode())])
+    await handle_delivered(trainer, [entry(2, same.model_dump_json().encode())])
     first, second = await stream(redis, trainer.keys.models)
     assert (first["request_id"], second["request_id"]) == ("a", "b")
     assert first["horizon"] == 2
@@ -66,8 +67,9 @@ async def test_retrain_promotes_then_rollback_restores(redis_url, tmp_path) -> N
     assert [(e["trial"], e["trials"]) for e in events if e.get("trial")] == [(1, 2), (2, 2)]
     assert first["metrics"]["log_loss"] < first["metrics"]["baseline_log_loss"]
 
-    await trainer.handle(
-        [entry(3, RollbackModel(request_id="c", version=first["version"]).model_dump_json().encode())]
+    await handle_delivered(
+        trainer,
+        [entry(3, RollbackModel(request_id="c", version=first["version"]).model_dump_json().encode())],
     )
     assert store.champion() == first["version"]
     assert (await stream(redis, trainer.keys.models))[-1]["version"] == first["version"]
@@ -79,7 +81,9 @@ async def test_a_random_walk_is_rejected_and_the_card_kept(redis_url, tmp_path) 
         BarStore(tmp_path).append(bars)
     redis = Redis.from_url(redis_url)
     trainer = Trainer(redis, settings(redis_url, tmp_path, ["AAA", "BBB"]))
-    await trainer.handle([entry(1, RetrainModel(request_id="rw", trials=2).model_dump_json().encode())])
+    await handle_delivered(
+        trainer, [entry(1, RetrainModel(request_id="rw", trials=2).model_dump_json().encode())]
+    )
     events = await stream(redis, trainer.keys.events)
     (rejected,) = [e for e in events if e["event"] == "model_rejected"]
     assert "does not beat the base rate" in rejected["reason"]
@@ -94,19 +98,20 @@ async def test_a_random_walk_is_rejected_and_the_card_kept(redis_url, tmp_path) 
 async def test_failures_are_reported_and_bad_commands_dead_lettered(redis_url, tmp_path) -> None:
     redis = Redis.from_url(redis_url)
     trainer = Trainer(redis, TrainerSettings(redis_url=redis_url, home=tmp_path, feature_set="seed"))
-    await trainer.handle(
+    got = await handle_delivered(
+        trainer,
         [
             entry(1, RetrainModel(request_id="empty").model_dump_json().encode()),
             entry(2, b'{"command":"retrain","horizon":0}'),
             entry(3, RollbackModel(request_id="r", version="nope").model_dump_json().encode()),
-        ]
+        ],
     )
     events = await stream(redis, trainer.keys.events)
     failed = {e["request_id"]: e["error"] for e in events if e["event"] == "training_failed"}
     assert "no stored 5m bars" in failed["empty"]
     assert "r" in failed
     dead = await stream(redis, trainer.keys.dlq)
-    assert [d["entry_id"] for d in dead] == ["2-0"]
+    assert [d["entry_id"] for d in dead] == [got[1].id]
     assert "horizon" in dead[0]["reason"]
     assert await redis.xlen(trainer.keys.models) == 0
     await redis.aclose()
@@ -118,8 +123,8 @@ async def test_redelivered_retrain_republishes_instead_of_training_again(redis_u
     redis = Redis.from_url(redis_url)
     trainer = Trainer(redis, settings(redis_url, tmp_path, ["AAA"]))
     command = RetrainModel(request_id="once", trials=1, force=True).model_dump_json().encode()
-    await trainer.handle([entry(1, command)])
-    await trainer.handle([entry(1, command)])  # as if the ack had been lost in a crash
+    await handle_delivered(trainer, [entry(1, command)])
+    await handle_delivered(trainer, [entry(1, command)])  # the same request again, as after a crash
     first, again = await stream(redis, trainer.keys.models)
     assert again["version"] == first["version"]
     assert len(FileModelStore(tmp_path).list()) == 1, "no second model for the same request"
@@ -132,14 +137,14 @@ async def test_a_snapshot_retrain_records_its_id_and_a_tampered_one_fails(redis_
     redis = Redis.from_url(redis_url)
     trainer = Trainer(redis, settings(redis_url, tmp_path, ["ZZZ"]))
     command = RetrainModel(request_id="s", snapshot=str(folder), trials=1, force=True)
-    await trainer.handle([entry(1, command.model_dump_json().encode())])
+    await handle_delivered(trainer, [entry(1, command.model_dump_json().encode())])
     (promoted,) = await stream(redis, trainer.keys.models)
     train = FileModelStore(tmp_path).card(promoted["version"]).train
     assert (train.source, train.snapshot_id, train.symbols) == ("snapshot", manifest.id, ("AAA",))
 
     (folder / manifest.files[0].path).write_bytes(b"tampered")
     again = RetrainModel(request_id="t", snapshot=str(folder), trials=1)
-    await trainer.handle([entry(2, again.model_dump_json().encode())])
+    await handle_delivered(trainer, [entry(2, again.model_dump_json().encode())])
     events = await stream(redis, trainer.keys.events)
     failed = {e["request_id"]: e["error"] for e in events if e["event"] == "training_failed"}
     assert manifest.files[0].path in failed["t"]

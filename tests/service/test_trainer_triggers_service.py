@@ -18,6 +18,7 @@ from candlecast.trainer.app import Trainer
 from candlecast.trainer.lock import TrainingLock
 from candlecast.trainer.schedule import RetrainSchedule
 from candlecast.trainer.settings import TrainerSettings
+from tests.support.streams import handle_delivered
 
 pytestmark = pytest.mark.redis
 
@@ -96,7 +97,7 @@ async def test_a_retrain_waits_its_turn_then_trains_on_the_configured_symbols(re
     trainer.lock.poll_s = 0.05
     await redis.set(settings.keys.training_lock, "elsewhere/1")  # another replica is training
     command = RetrainModel(request_id="q", trials=1, force=True).model_dump_json().encode()
-    handling = asyncio.create_task(trainer.handle([Entry("1-0", command)]))
+    handling = asyncio.create_task(handle_delivered(trainer, [Entry("1-0", command)]))
     while not await redis.xlen(settings.keys.events):
         await asyncio.sleep(0.05)
     (queued,) = await stream(redis, settings.keys.events)
@@ -116,7 +117,8 @@ async def test_bad_commands_fail_loudly_and_leave_the_champion(redis_url, tmp_pa
     BarStore(tmp_path).append(synthetic_bars(["AAA"], "5m", 1_735_689_600_000, 300, seed=1)[0])
     redis = Redis.from_url(redis_url)
     trainer = Trainer(redis, TrainerSettings(redis_url=redis_url, home=tmp_path, symbols=["AAA"]))
-    await trainer.handle(
+    got = await handle_delivered(
+        trainer,
         [
             Entry(
                 "1-0", RetrainModel(request_id="unknown", symbols=["AAA", "ZZZ"]).model_dump_json().encode()
@@ -124,14 +126,14 @@ async def test_bad_commands_fail_loudly_and_leave_the_champion(redis_url, tmp_pa
             Entry("2-0", b'{"command": "retrain", "request_id": "t", "trials": 0}'),
             Entry("3-0", b'{"command": "retrain", "request_id": "h", "horizon": 501}'),
             Entry("4-0", RetrainModel(request_id="snap", snapshot="nope").model_dump_json().encode()),
-        ]
+        ],
     )
     failed = {e["request_id"]: e["error"] for e in await stream(redis, trainer.keys.events)}
     assert failed["unknown"] == "no stored 5m bars for ZZZ"
     assert failed["t"].startswith("refused command: schema check failed at retrain.trials")
     assert failed["h"].startswith("refused command: schema check failed at retrain.horizon")
     assert failed["snap"].startswith("no snapshot 'nope'")
-    assert [d["entry_id"] for d in await stream(redis, trainer.keys.dlq)] == ["2-0", "3-0"]
+    assert [d["entry_id"] for d in await stream(redis, trainer.keys.dlq)] == [got[1].id, got[2].id]
     assert await redis.xlen(trainer.keys.models) == 0
     assert FileModelStore(tmp_path).champion() is None
     await redis.aclose()
