@@ -23,6 +23,7 @@ import typer
 from candlecast.cli.context import comma_list, exit_with, settings_of
 from candlecast.cli.errors import REDIS_DOWN, USER_ERRORS, UserError, one_line, redis_line
 from candlecast.cli.groups import add_groups, models_rollback
+from candlecast.shared.adapters.logs import configure as configure_logs
 from candlecast.shared.settings import Settings
 
 SERVICES = "candlecast.services"
@@ -32,7 +33,7 @@ COMMANDS = "candlecast.commands"
 def configure(ctx: typer.Context) -> None:
     """Settings are read once, here, and handed to every command."""
     settings = Settings()
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logs(settings.log_level, as_json=settings.log_json)
     ctx.obj = settings
 
 

@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     batch_size: int = Field(default=500, ge=1, description="Max entries per stream read")
     block_ms: int = Field(default=100, ge=1, description="Stream read block time")
     log_level: str = Field(default="INFO", description="Logging level")
+    log_json: bool = Field(default=False, description="Log each line as one JSON object")
+    http_port: int | None = Field(
+        default=None, ge=0, le=65_535, description="Serve /healthz, /readyz and /metrics on this port"
+    )
     bar_skew_ms: int = Field(
         default=5_000, ge=0, description="A bar may close at most this far after now (clock skew)"
     )

@@ -10,6 +10,7 @@ from functools import partial
 from candlecast.features.settings import FeaturesSettings
 from candlecast.features.worker import FeaturesWorker
 from candlecast.shared.adapters.connect import client, wait_until_up
+from candlecast.shared.adapters.health import with_health
 from candlecast.shared.adapters.numba_cache import clear_stale_cache
 from candlecast.shared.adapters.runner import Consumer, serve
 from candlecast.shared.adapters.shutdown import run_until_stopped
@@ -51,4 +52,5 @@ async def main(settings: FeaturesSettings, stop: asyncio.Event) -> None:
 
 def run() -> None:
     settings = FeaturesSettings()
-    run_until_stopped(partial(main, settings), settings.grace_s)
+    groups = [(settings.keys.bars, settings.group)]
+    run_until_stopped(with_health(settings, groups, partial(main, settings)), settings.grace_s)

@@ -59,8 +59,6 @@ class FeaturesWorker:
             for key in keys:  # a retry resumes from the committed checkpoint, not half-advanced state
                 self.series.pop(key, None)
             raise
-        if decoded.dead or result.dead:
-            log.warning("dead-lettered %d bar entries", len(decoded.dead) + len(result.dead))
         if result.duplicates:
             log.info("dropped %d exact duplicate bars", result.duplicates)
 

@@ -26,8 +26,10 @@ from candlecast.ingest.synthetic import SyntheticMarket
 from candlecast.shared.adapters.barstore import BarStore
 from candlecast.shared.adapters.clock import now_ms
 from candlecast.shared.adapters.connect import client, reachable
+from candlecast.shared.adapters.health import with_health
 from candlecast.shared.adapters.shutdown import run_until_stopped
 from candlecast.shared.core.bars import Bars
+from candlecast.shared.core.constants import GROUP_RECORDER
 from candlecast.shared.core.messages import stream_symbol
 from candlecast.shared.core.timeframes import timeframe_ms
 from candlecast.shared.settings import Settings
@@ -132,4 +134,5 @@ def run() -> None:
         if await reachable(settings, stop, log):  # before the source or the recorder touches Redis
             await beside_recorder(main(settings), settings, stop)  # records bars any client publishes
 
-    run_until_stopped(with_recorder, settings.grace_s)
+    groups = [(settings.keys.bars, GROUP_RECORDER)]  # the recorder's: the source has none
+    run_until_stopped(with_health(settings, groups, with_recorder), settings.grace_s)

@@ -25,6 +25,7 @@ from redis.asyncio import Redis
 from candlecast.shared.adapters.barstore import BarStore
 from candlecast.shared.adapters.clock import now_ms
 from candlecast.shared.adapters.connect import client, wait_until_up
+from candlecast.shared.adapters.health import with_health
 from candlecast.shared.adapters.runner import Consumer, serve
 from candlecast.shared.adapters.shutdown import run_until_stopped
 from candlecast.shared.adapters.tasks import cancel_and_wait
@@ -106,4 +107,5 @@ async def beside_recorder(work: Coroutine[Any, Any, None], settings: Settings, s
 def run() -> None:
     """`candlecast run recorder`."""
     settings = Settings()
-    run_until_stopped(partial(record_stream, settings), settings.grace_s)
+    groups = [(settings.keys.bars, GROUP_RECORDER)]
+    run_until_stopped(with_health(settings, groups, partial(record_stream, settings)), settings.grace_s)

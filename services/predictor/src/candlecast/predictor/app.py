@@ -24,9 +24,11 @@ from pydantic import TypeAdapter
 from redis.asyncio import Redis
 
 from candlecast.predictor.watcher import ModelWatcher
+from candlecast.shared.adapters import metrics
 from candlecast.shared.adapters.clock import now_ms
 from candlecast.shared.adapters.connect import client, wait_until_up
 from candlecast.shared.adapters.file_registry import FileModelStore
+from candlecast.shared.adapters.health import Probe, serving
 from candlecast.shared.adapters.prediction_wire import encode_predictions
 from candlecast.shared.adapters.redis_streams import Outbox, commit, ensure_group, last_id, publish
 from candlecast.shared.adapters.runner import Consumer, serve
@@ -134,6 +136,7 @@ class Predictor:
         """Serve `served` from the next batch on, then say so on events."""
         self.served = served
         self.loaded.set()
+        metrics.served(served.version, sha256)
         log.info("serving model %s", served.version)
         consumer = self.settings.consumer
         loaded = ModelLoaded(version=served.version, sha256=sha256, consumer=consumer, at=now_ms())
@@ -144,17 +147,24 @@ class Predictor:
         version = version if len(version) <= 200 else f"{version[:200]}...[{len(version)} chars]"
         reason = reason if len(reason) <= 1_000 else f"{reason[:1_000]}...[{len(reason)} chars]"
         kept = self.served.version if self.served else "none"
+        metrics.MODEL_REFUSALS.inc()
         log.error("refused model %s (%s); still serving %s", version, reason, kept)
         refused = ModelRefused(version=version, consumer=self.settings.consumer, reason=reason)
         await publish(self.redis, self.keys.events, refused, self.settings.maxlen)
 
 
 async def serve_predictor(
-    redis: Redis, settings: Settings, store: ModelStore, stop: asyncio.Event | None = None
+    redis: Redis,
+    settings: Settings,
+    store: ModelStore,
+    stop: asyncio.Event | None = None,
+    probe: Probe | None = None,
 ) -> None:
     """Load the champion, watch `models` on its own task, then serve feature rows until stopped."""
     stop = stop or asyncio.Event()
     predictor = Predictor(redis, settings, store)
+    if probe is not None:
+        probe.require("no model loaded yet", lambda: predictor.served is not None)
     models_from = await last_id(redis, settings.keys.models)  # before loading: no promotion slips by
     await predictor.load_champion()
     watcher = ModelWatcher(redis, settings.keys.models, models_from, predictor.on_promoted, settings.block_ms)
@@ -181,8 +191,9 @@ async def first_of(wanted: asyncio.Event, stop: asyncio.Event) -> bool:
 async def main(settings: Settings, stop: asyncio.Event) -> None:
     redis = client(settings)
     try:
-        if await wait_until_up(redis, settings.url, stop, log):
-            await serve_predictor(redis, settings, FileModelStore(settings.home), stop)
+        async with serving(settings, [(settings.keys.features, GROUP_PREDICTOR)]) as probe:
+            if await wait_until_up(redis, settings.url, stop, log):
+                await serve_predictor(redis, settings, FileModelStore(settings.home), stop, probe)
     finally:
         await redis.aclose()
 

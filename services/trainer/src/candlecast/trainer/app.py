@@ -21,6 +21,8 @@ from candlecast.shared.adapters.barstore import BarStore
 from candlecast.shared.adapters.clock import now_ms
 from candlecast.shared.adapters.connect import client, wait_until_up
 from candlecast.shared.adapters.file_registry import FileModelStore
+from candlecast.shared.adapters.health import with_health
+from candlecast.shared.adapters.metrics import TRAINING_SECONDS, TRAINING_TRIALS
 from candlecast.shared.adapters.numba_cache import clear_stale_cache
 from candlecast.shared.adapters.redis_streams import Outbox, commit, publish
 from candlecast.shared.adapters.runner import Consumer, serve
@@ -117,7 +119,8 @@ class Trainer:
             await publish(self.redis, self.keys.events, event, self.settings.maxlen)
 
         async with self.lock.held(queued):
-            return await asyncio.to_thread(self._retrain, command, asyncio.get_running_loop())
+            with TRAINING_SECONDS.time():
+                return await asyncio.to_thread(self._retrain, command, asyncio.get_running_loop())
 
     def _retrain(
         self, command: RetrainModel, loop: asyncio.AbstractEventLoop
@@ -146,6 +149,7 @@ class EventReport:
         self.trainer.publish_from_thread(event, self.loop)
 
     def trial(self, trial: int, trials: int, best_value: float | None) -> None:
+        TRAINING_TRIALS.inc()
         best = "none yet" if best_value is None else f"{best_value:.5f}"
         event = TrainingProgress(
             request_id=self.request_id, stage="tune", detail=f"trial {trial}/{trials}, best log loss {best}",
@@ -172,4 +176,5 @@ async def main(settings: TrainerSettings, stop: asyncio.Event) -> None:
 
 def run() -> None:
     settings = TrainerSettings()
-    run_until_stopped(partial(main, settings), settings.grace_s)
+    groups = [(settings.keys.commands, GROUP_TRAINER)]
+    run_until_stopped(with_health(settings, groups, partial(main, settings)), settings.grace_s)

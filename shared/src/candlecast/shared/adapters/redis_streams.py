@@ -11,11 +11,14 @@ from pydantic import BaseModel
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
+from candlecast.shared.adapters import metrics
 from candlecast.shared.adapters.wire import encode
 from candlecast.shared.core.constants import DATA_FIELD
-from candlecast.shared.core.entries import Entry
+from candlecast.shared.core.entries import Entry, clip
+from candlecast.shared.core.messages import DeadLettered
 
 log = logging.getLogger(__name__)
+LOGGED_LETTERS = 5  # dead letters named one per line per commit; the rest are counted
 
 Fields = dict[bytes, bytes]
 Rows = list[tuple[bytes, Fields]]
@@ -59,9 +62,12 @@ class Outbox:
     adds: list[tuple[str, bytes, str]] = field(default_factory=list)
     hashes: list[tuple[str, dict[str, bytes | str]]] = field(default_factory=list)
     acks: list[tuple[str, str, list[str]]] = field(default_factory=list)
+    letters: list[DeadLettered] = field(default_factory=list)  # for metrics and the log
 
     def add(self, stream: str, message: BaseModel, source: str = "") -> None:
         self.add_data(stream, encode(message), source)
+        if isinstance(message, DeadLettered):
+            self.letters.append(message)
 
     def add_data(self, stream: str, data: bytes, source: str = "") -> None:
         """An encoded JSON document; with a `source` entry id, written only if this commit acks it."""
@@ -194,13 +200,27 @@ async def commit(redis: Redis, outbox: Outbox) -> int:
     skipped = int(await redis.register_script(COMMIT_SCRIPT)(keys=keys, args=argv))
     if skipped:
         log.warning("skipped %d outputs of entries another commit had already acked", skipped)
+    metrics.count_commit(outbox.adds, outbox.letters, skipped)
+    sourced = sum(1 for _, _, source in outbox.adds if source)
+    if outbox.letters and metrics.written_share(sourced, skipped) > 0:
+        log_letters(outbox.letters)
     return skipped
+
+
+def log_letters(letters: Sequence[DeadLettered]) -> None:
+    """One line per dead letter (its entry id and reason), the first few of a commit."""
+    for d in letters[:LOGGED_LETTERS]:
+        reason = clip(d.reason, 300)
+        log.warning("dead-lettered %s of %s (group %s): %s", d.entry_id, d.stream, d.group, reason)
+    if len(letters) > LOGGED_LETTERS:
+        log.warning("dead-lettered %d more entries (candlecast dlq list)", len(letters) - LOGGED_LETTERS)
 
 
 async def publish(redis: Redis, stream: str, message: BaseModel, maxlen: int) -> str:
     """A single XADD of one message (for rare events and commands)."""
     data = encode(message)
     entry_id = await redis.xadd(stream, {DATA_FIELD: data}, maxlen=maxlen, approximate=True)
+    metrics.MESSAGES_OUT.labels(metrics.stream_label(stream)).inc()
     return entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
 
 

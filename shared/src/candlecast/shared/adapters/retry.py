@@ -101,9 +101,4 @@ class Settler:
             letter = dead_letter(self.origin, entry, reason, now_ms(), deliveries=deliveries)
             outbox.add(self.dlq, letter, source=entry.id)
         outbox.ack(self.origin.stream, self.origin.group, [e.id for e in entries])
-        await commit(self.redis, outbox)
-        first = entries[0].id
-        log.error(
-            "dead-lettered %d entries of %s (first %s): %s",
-            len(entries), self.origin.stream, first, clip(reason, 300),
-        )  # fmt: skip
+        await commit(self.redis, outbox)  # which logs each dead letter with its reason

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
-from candlecast.shared.adapters import claims
+from candlecast.shared.adapters import claims, metrics
 from candlecast.shared.adapters.connect import wait_until_up
 from candlecast.shared.adapters.redis_problems import redis_problem
 from candlecast.shared.adapters.redis_streams import BatchHandler, ensure_group, reply_rows, settle_lag
@@ -63,7 +63,9 @@ class GroupWorker:
         self.redis, self.settings, self.consumer, self.stop = redis, settings, consumer, stop
         self.me = settings.consumer
         origin = Origin(consumer.stream, consumer.group, consumer.group, settings.dlq_payload_chars)
-        self.settler = Settler(consumer.handle, redis, origin, settings.keys.dlq, settings.maxlen, stop)
+        handle = metrics.timed(consumer.handle, consumer.stream, consumer.group)
+        self.settler = Settler(handle, redis, origin, settings.keys.dlq, settings.maxlen, stop)
+        self.handed = metrics.MESSAGES_IN.labels(metrics.stream_label(consumer.stream), consumer.group)
         self.sweep_every_s = max(settings.reclaim_idle_ms / 2_000, 0.1)
         self.set_up_once = False
         self.next_lag_check = 0.0
@@ -165,6 +167,7 @@ class GroupWorker:
         """Run the batch while renewing its lease, so no sweep elsewhere takes it from us."""
         if not entries:
             return
+        self.handed.inc(len(entries))
         lease = asyncio.create_task(self.renew([e.id for e in entries]))
         try:
             await self.settler(entries)
@@ -230,12 +233,15 @@ async def serve(
         for w, c in zip(workers, consumers, strict=True)
     }
     stopped = asyncio.create_task(stop.wait())
+    groups = [(c.stream, c.group) for c in consumers]
+    served = settings.http_port is not None  # pending and lag are read only where they are served
+    gauges = [asyncio.create_task(metrics.watch_groups(redis, groups, stop))] if served else []
     try:
         await asyncio.wait({*tasks, stopped}, return_when=asyncio.FIRST_COMPLETED)
         if stop.is_set():
             await asyncio.wait(tasks, timeout=settings.grace_s * 0.8)
     finally:
-        await cancel_and_wait([*tasks, stopped])
+        await cancel_and_wait([*tasks, stopped, *gauges])
     for task in tasks:
         if not task.cancelled() and task.exception() is not None:
             raise task.exception()  # type: ignore[misc]
