@@ -1,5 +1,5 @@
 """`candlecast replay` against a real Redis: Parquet, CSV and freqtrade feather files, max speed
-or N bars per second, with progress lines when the output is not a terminal."""
+or N bars per second; no progress bar when the output is not a terminal, skipped rows counted by kind."""
 
 from __future__ import annotations
 
@@ -53,9 +53,23 @@ def test_parquet_and_csv_are_published_in_time_order_and_recorded(
     ts = [int(str(b["ts"])) for b in bars]
     assert ts == sorted(ts)
     assert len(BarStore(settings.home).read("BBB", "5m")) == 6_000
-    lines = [x for x in capsys.readouterr().out.splitlines() if x.startswith("replay: ")]
-    assert lines[-1] == "replay: 12000/12000 (100%)"
-    assert 2 <= len(lines) <= 10, "a few plain progress lines when piped, not one per bar"
+    out, err = capsys.readouterr()
+    assert out.startswith("replayed 12000 bars of 2 series"), "the summary only"
+    assert err == "", "no progress bar when stderr is not a terminal"
+
+
+def test_skipped_rows_are_counted_by_kind(redis_url: str, tmp_path: Path, capsys) -> None:
+    settings = Settings(redis_url=redis_url, home=tmp_path / "home")
+    (bars,) = synthetic_bars(["AAA"], "5m", T0, 20, seed=3)
+    high = bars.high.copy()
+    high[[4, 9]] = bars.low[[4, 9]] / 2  # high < low
+    order = np.r_[np.arange(20), 0, 1, 2]  # three repeated ts
+    broken = type(bars)("AAA", "5m", bars.ts, bars.open, high, bars.low, bars.close, bars.volume)
+    write_bar_file(tmp_path / "bars.csv", [broken.take(order)])
+    assert asyncio.run(replay(settings, tmp_path / "bars.csv", None, None)) == 0
+    out = capsys.readouterr().out
+    assert f"skipped 5 rows: 3 repeated ts, 2 high < low (of {tmp_path / 'bars.csv'})" in out
+    assert len(published(redis_url, settings)) == 18
 
 
 def test_a_freqtrade_feather_file_with_microsecond_dates(redis_url: str, tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""`retrain --follow`'s view of TrainingProgress: a bar on a terminal, plain lines when piped."""
+"""`retrain --follow`'s view of TrainingProgress: a bar on a terminal, a line per stage when piped."""
 
 from __future__ import annotations
 
@@ -17,16 +17,17 @@ def event(trial: int | None = None, best: float | None = None, stage: str = "tun
     )
 
 
-def test_piped_output_is_one_plain_line_per_event(capsys) -> None:
+def test_piped_output_is_a_plain_line_per_stage_not_per_trial(capsys) -> None:
     view = ProgressView(Console(file=io.StringIO()))  # not a terminal
     view.show(event(stage="dataset"))
     view.show(event(trial=1))
     view.show(event(trial=2, best=0.69312))
+    view.show(event(trial=1, stage="forecast"))
     view.close()
     assert capsys.readouterr().out.splitlines() == [
         "  dataset: d",
         "  tune: trial 1/10",
-        "  tune: trial 2/10, best 0.69312",
+        "  forecast: trial 1/10",
     ]
 
 
@@ -35,10 +36,23 @@ def test_a_terminal_gets_a_progress_bar_with_the_best_value(capsys) -> None:
     view = ProgressView(Console(file=screen, force_terminal=True, width=100))
     for trial in range(1, 8):
         view.show(event(trial=trial, best=0.7 - trial / 1000))
-    view.show(event(stage="calibrate"))
     view.close()
+    view.show(event(stage="calibrate"))
     shown = screen.getvalue()
     assert "7/10" in shown
     assert "best 0.69300" in shown
-    assert "calibrate: d" in shown, "other stages print above the bar"
-    assert capsys.readouterr().out == "", "nothing goes around the live display"
+    assert capsys.readouterr().out == "  calibrate: d\n", "trials go to the bar, stages to stdout"
+
+
+def test_quiet_shows_nothing(capsys) -> None:
+    screen = io.StringIO()
+    view = ProgressView(Console(file=screen, force_terminal=True, width=100), quiet=True)
+    view.show(event(stage="dataset"))
+    view.show(event(trial=3, best=0.69))
+    view.close()
+    assert screen.getvalue() == ""
+    assert capsys.readouterr().out == ""
+
+
+def test_the_bar_goes_to_stderr_by_default() -> None:
+    assert ProgressView().console.stderr

@@ -1,4 +1,4 @@
-"""Replay's progress: a live bar on a terminal, a plain line per tenth when piped."""
+"""Replay's and backfill's progress: a live bar on a terminal; nothing when piped or quiet."""
 
 from __future__ import annotations
 
@@ -9,28 +9,14 @@ from rich.console import Console
 from candlecast.ingest.progress import BarProgress
 
 
-def test_piped_output_gets_a_line_per_tenth_and_the_end() -> None:
+def test_piped_output_gets_no_progress_at_all() -> None:
     out = io.StringIO()
     progress = BarProgress(1_000, "replay", Console(file=out, force_terminal=False))
     for _ in range(40):
         progress.advance(25)
     progress.close()
-    lines = out.getvalue().splitlines()
-    assert len(lines) == 10
-    assert lines[0] == "replay: 100/1000 (10%)"
-    assert lines[-1] == "replay: 1000/1000 (100%)"
-
-
-def test_big_steps_print_once_per_step_not_per_tenth_passed() -> None:
-    out = io.StringIO()
-    progress = BarProgress(12_000, "replay", Console(file=out, force_terminal=False))
-    for n in (5_000, 5_000, 2_000):
-        progress.advance(n)
-    assert out.getvalue().splitlines() == [
-        "replay: 5000/12000 (41%)",
-        "replay: 10000/12000 (83%)",
-        "replay: 12000/12000 (100%)",
-    ]
+    assert out.getvalue() == ""
+    assert progress.done == 1_000
 
 
 def test_a_terminal_gets_a_bar_that_reaches_the_total() -> None:
@@ -39,6 +25,16 @@ def test_a_terminal_gets_a_bar_that_reaches_the_total() -> None:
     for _ in range(3):
         progress.advance(100)
     progress.close()
-    text = out.getvalue()
-    assert "300/300" in text
-    assert "replay: " not in text, "no plain lines on a terminal"
+    assert "300/300" in out.getvalue()
+
+
+def test_quiet_silences_even_a_terminal() -> None:
+    out = io.StringIO()
+    progress = BarProgress(300, "replay", Console(file=out, force_terminal=True, width=100), quiet=True)
+    progress.advance(300)
+    progress.close()
+    assert out.getvalue() == ""
+
+
+def test_the_bar_goes_to_stderr_by_default() -> None:
+    assert BarProgress(10, "replay").console.stderr, "stdout keeps only the summary"

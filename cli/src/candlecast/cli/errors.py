@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import typer
 from pydantic import ValidationError
 from redis.exceptions import RedisError
 
@@ -35,5 +36,18 @@ def one_line(exc: BaseException) -> str:
         return f"invalid {exc.title}: {where + ': ' if where else ''}{first['msg']}"
     if isinstance(exc, FileNotFoundError):
         return f"no such file: {exc.filename or exc}"
+    if isinstance(exc, OSError) and exc.filename and exc.strerror:
+        return f"{exc.filename}: {exc.strerror}"
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
+
+
+INTERRUPTED = 130  # Ctrl-C: the shell's code for SIGINT, and no traceback
+
+
+def usage_line(exc: typer.TyperException) -> str:
+    """A command-line mistake (a bad option value, a missing argument) on one line, with where to look."""
+    path: str | None = getattr(getattr(exc, "ctx", None), "command_path", None)
+    where = f" (see {path} --help)" if path else ""
+    text = " ".join(exc.format_message().split())  # click wraps long messages
+    return f"{text}{where}"

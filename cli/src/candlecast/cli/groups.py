@@ -1,4 +1,5 @@
-"""The `models`, `snapshot` and `dlq` command groups (the registry, frozen training data, dead letters)."""
+"""The `models`, `snapshot`, `dlq` and `features` command groups (the registry, frozen training data,
+dead letters, the feature library)."""
 
 from __future__ import annotations
 
@@ -134,6 +135,30 @@ def dlq_replay(
     exit_with(replay_letters(settings_of(ctx), Selection(ids or (), reason, stream), dry_run))
 
 
+def features_compute(
+    source: Annotated[Path, typer.Argument(metavar="INPUT", help="Parquet or CSV bar file")],
+    target: Annotated[Path, typer.Argument(metavar="OUTPUT", help="Parquet file of feature rows")],
+    feature_set: Annotated[str | None, typer.Option(help="feature set (default: core)")] = None,
+    timeframe: Annotated[str | None, typer.Option(help="timeframe where the file has none (5m)")] = None,
+) -> None:
+    """Compute the features of a bar file into Parquet, with the service's kernel."""
+    from candlecast.cli.ops.features import compute_features
+
+    exit_with(compute_features(source, target, feature_set, timeframe))
+
+
+def features_reset(
+    ctx: typer.Context,
+    symbol: Annotated[str, typer.Argument(help="the series' symbol")],
+    timeframe: Annotated[str | None, typer.Option(help="bar timeframe (default: settings)")] = None,
+) -> None:
+    """Reset a series' feature state (safe while the features service runs: the order goes on `bars`)."""
+    from candlecast.cli.ops.features import reset_series
+
+    settings = settings_of(ctx)
+    exit_with(asyncio.run(reset_series(settings, symbol, timeframe or settings.timeframe)))
+
+
 def add_groups(app: typer.Typer) -> None:
     models = typer.Typer(help="The model registry.", no_args_is_help=True)
     models.command("list")(models_list)
@@ -150,3 +175,7 @@ def add_groups(app: typer.Typer) -> None:
     dlq.command("show")(dlq_show)
     dlq.command("replay")(dlq_replay)
     app.add_typer(dlq, name="dlq")
+    features = typer.Typer(help="The feature library.", no_args_is_help=True)
+    features.command("compute")(features_compute)
+    features.command("reset")(features_reset)
+    app.add_typer(features, name="features")

@@ -15,18 +15,25 @@ import signal
 import sys
 from collections.abc import Sequence
 from importlib.metadata import entry_points
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from candlecast.cli.context import comma_list, exit_with, settings_of
-from candlecast.cli.errors import REDIS_DOWN, USER_ERRORS, UserError, one_line, redis_line
+from candlecast.cli.errors import (
+    INTERRUPTED,
+    REDIS_DOWN,
+    USER_ERRORS,
+    UserError,
+    one_line,
+    redis_line,
+    usage_line,
+)
 from candlecast.cli.groups import add_groups, models_rollback
+from candlecast.cli.tree import SERVICES, services, top_names, tree_epilog
 from candlecast.shared.adapters.logs import configure as configure_logs
 from candlecast.shared.settings import Settings
 
-SERVICES = "candlecast.services"
 COMMANDS = "candlecast.commands"
 
 
@@ -37,8 +44,7 @@ def configure(ctx: typer.Context) -> None:
     ctx.obj = settings
 
 
-def run(service: Annotated[str, typer.Argument(help="ingest, features, trainer or predictor")]) -> None:
-    """Run a service until SIGTERM or Ctrl-C."""
+def run(service: Annotated[str, typer.Argument(help="an installed service (see above)")]) -> None:
     found = {ep.name: ep for ep in entry_points(group=SERVICES)}
     if service not in found:
         installed = ", ".join(sorted(found)) or "none"
@@ -89,6 +95,9 @@ def retrain(
             "serves the new version (exit 4 if none does; 0: don't wait)",
         ),
     ] = 60.0,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="with --follow: no progress, only the outcome")
+    ] = False,
 ) -> None:
     """Publish a retrain command; with --follow exit 0 once promoted and served, 1 on rejection or failure."""
     from candlecast.cli.ops.retrain import RetrainOptions, retrain_command, send
@@ -97,7 +106,7 @@ def retrain(
     names = comma_list(symbols)
     options = RetrainOptions(timeframe, horizon, trials, force, snapshot)
     command = retrain_command(settings, names, options)
-    exit_with(asyncio.run(send(settings, command, follow, timeout, wait_loaded)))
+    exit_with(asyncio.run(send(settings, command, follow, timeout, wait_loaded, quiet)))
 
 
 def rollback(
@@ -110,40 +119,23 @@ def rollback(
 
 def tail_predictions(
     ctx: typer.Context,
-    symbol: Annotated[str | None, typer.Argument(help="one symbol's stream (default: all)")] = None,
-    count: Annotated[int, typer.Option(help="stop after this many (0: never)")] = 0,
+    what: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="SYMBOL|scores",
+            help="one symbol's predictions, or `scores` for the live model scores (default: all predictions)",
+        ),
+    ] = None,
+    count: Annotated[int, typer.Option(min=0, help="stop after this many (0: never)")] = 0,
     from_start: Annotated[
         bool, typer.Option("--from-start", help="from the oldest kept entry, not new ones")
     ] = False,
 ) -> None:
-    """Print predictions as they arrive."""
+    """Print predictions (time, symbol, P(up), the forecast's last close and band) or scores as they
+    arrive; Ctrl-C stops."""
     from candlecast.cli.ops.tail import tail
 
-    exit_with(asyncio.run(tail(settings_of(ctx), symbol, count, from_start)))
-
-
-def features_compute(
-    source: Annotated[Path, typer.Argument(metavar="INPUT", help="Parquet or CSV bar file")],
-    target: Annotated[Path, typer.Argument(metavar="OUTPUT", help="Parquet file of feature rows")],
-    feature_set: Annotated[str | None, typer.Option(help="feature set (default: core)")] = None,
-    timeframe: Annotated[str | None, typer.Option(help="timeframe where the file has none (5m)")] = None,
-) -> None:
-    """Compute the features of a bar file into Parquet, with the service's kernel."""
-    from candlecast.cli.ops.features import compute_features
-
-    exit_with(compute_features(source, target, feature_set, timeframe))
-
-
-def features_reset(
-    ctx: typer.Context,
-    symbol: Annotated[str, typer.Argument(help="the series' symbol")],
-    timeframe: Annotated[str | None, typer.Option(help="bar timeframe (default: settings)")] = None,
-) -> None:
-    """Reset a series' feature state (safe while the features service runs: the order goes on `bars`)."""
-    from candlecast.cli.ops.features import reset_series
-
-    settings = settings_of(ctx)
-    exit_with(asyncio.run(reset_series(settings, symbol, timeframe or settings.timeframe)))
+    exit_with(asyncio.run(tail(settings_of(ctx), what, count, from_start)))
 
 
 def demo(
@@ -159,36 +151,45 @@ def demo(
 def build_app(argv: Sequence[str] | None = None) -> typer.Typer:
     """The root app: our commands, then those that installed services contribute.
 
-    `candlecast run NAME` skips the contributed commands: loading them imports LightGBM,
-    Optuna and ccxt, seconds a restarted service would spend before consuming again.
+    A command of our own (`candlecast run NAME`, `models list`, `tail`...) skips the
+    contributed ones: loading them imports LightGBM, Optuna and ccxt, seconds a restarted
+    service would spend before consuming again. They add top-level commands only.
     """
     app = typer.Typer(help=__doc__.splitlines()[0], no_args_is_help=True, add_completion=False)
     app.callback()(configure)
-    app.command()(run)
+    installed = ", ".join(services()) or "none"
+    app.command(help=f"Run a service until SIGTERM or Ctrl-C. Installed: {installed}.")(run)
     app.command()(retrain)
     app.command()(rollback)
     app.command("tail")(tail_predictions)
     add_groups(app)
-    features = typer.Typer(help="The feature library.", no_args_is_help=True)
-    features.command("compute")(features_compute)
-    features.command("reset")(features_reset)
-    app.add_typer(features, name="features")
     app.command()(demo)
     args = sys.argv[1:] if argv is None else list(argv)
-    if args[:1] != ["run"] or "--help" in args:
-        for ep in entry_points(group=COMMANDS):
-            ep.load()(app)
+    if args[:1] and args[0] in top_names(app):
+        return app
+    for ep in entry_points(group=COMMANDS):
+        ep.load()(app)
+    app.info.epilog = tree_epilog(app)
     return app
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """The `candlecast` script: the exit code; a user's mistake is one line on stderr and 2 (5: Redis)."""
+    args = None if argv is None else list(argv)
     try:
-        build_app(argv)(args=None if argv is None else list(argv), prog_name="candlecast")
+        code = build_app(argv)(args=args, prog_name="candlecast", standalone_mode=False)
+    except KeyboardInterrupt:  # Ctrl-C before the command ran (typer turns later ones into 130)
+        return INTERRUPTED
+    except typer.TyperException as exc:  # a bad option value, a missing argument, an unknown command
+        if type(exc).__name__ != "NoArgsIsHelpError":  # that one's help is on screen already
+            print(f"candlecast: {usage_line(exc)}", file=sys.stderr)
+        return exc.exit_code
+    except typer.Abort:  # end of input at a prompt
+        return 1
     except SystemExit as done:
         return done.code if isinstance(done.code, int) else int(done.code is not None)
     except USER_ERRORS as exc:
         problem = redis_line(exc)
         print(f"candlecast: {problem or one_line(exc)}", file=sys.stderr)
         return REDIS_DOWN if problem else 2
-    return 0
+    return code if isinstance(code, int) else 0

@@ -34,7 +34,9 @@ async def reset_series(settings: Settings, symbol: str, timeframe: str) -> int:
     from candlecast.shared.adapters.connect import client
     from candlecast.shared.adapters.redis_streams import publish
     from candlecast.shared.core.messages import ResetSeries
+    from candlecast.shared.core.timeframes import timeframe_ms
 
+    timeframe_ms(timeframe)  # 7x: "unknown timeframe '7x': use e.g. ...", exit 2
     order = ResetSeries(symbol=symbol, timeframe=timeframe)  # a bad symbol or timeframe: exit 2
     redis = client(settings)
     try:

@@ -1,4 +1,7 @@
-"""`retrain --follow`'s progress: a bar over the tuning trials on a terminal, plain lines elsewhere."""
+"""`retrain --follow`'s progress: a bar over the tuning trials on stderr when it is a terminal.
+
+Piped (or in a log), a plain line per stage instead of a line per trial; `quiet`: nothing.
+"""
 
 from __future__ import annotations
 
@@ -16,29 +19,28 @@ def trial_line(event: TrainingProgress) -> str:
 class ProgressView:
     """Shows one request's TrainingProgress events; `close` before printing the outcome."""
 
-    def __init__(self, console: Console | None = None) -> None:
-        self.console = console or Console()
+    def __init__(self, console: Console | None = None, quiet: bool = False) -> None:
+        self.console = console or Console(stderr=True)
+        self.quiet = quiet
         self.bar: Progress | None = None
         self.task: TaskID | None = None
+        self.stage: str | None = None
 
     def show(self, event: TrainingProgress) -> None:
+        if self.quiet:
+            return
         if event.trial is None or event.trials is None:
-            self._line(f"  {event.stage}: {event.detail}")
-        elif not self.console.is_terminal:
-            print(trial_line(event))
-        else:
+            print(f"  {event.stage}: {event.detail}")  # above a live bar: rich redirects stdout
+        elif self.console.is_terminal:
             self._advance(event, event.trial, event.trials)
+        elif event.stage != self.stage:
+            print(trial_line(event))  # piped: the stage's first trial only
+        self.stage = event.stage
 
     def close(self) -> None:
         if self.bar is not None:
             self.bar.stop()
             self.bar = None
-
-    def _line(self, text: str) -> None:
-        if self.bar is not None:
-            self.console.print(text, markup=False, highlight=False)  # above the live bar
-        else:
-            print(text)
 
     def _advance(self, event: TrainingProgress, trial: int, trials: int) -> None:
         best = "-" if event.best_value is None else f"{event.best_value:.5f}"

@@ -32,6 +32,7 @@ from candlecast.shared.core.messages import (
     TrainingProgress,
     stream_symbol,
 )
+from candlecast.shared.core.timeframes import timeframe_ms
 from candlecast.shared.settings import Settings
 
 EVENT: TypeAdapter[Event] = TypeAdapter(Event)
@@ -57,6 +58,8 @@ def retrain_command(settings: Settings, symbols: Sequence[str], options: Retrain
     Values are passed through as typed, so a bad one fails validation (one line, exit 2).
     A snapshot directory that exists here is sent as an absolute path.
     """
+    if options.timeframe is not None:
+        timeframe_ms(options.timeframe)  # 7x: "unknown timeframe '7x': use e.g. ...", exit 2
     snapshot = options.snapshot
     if snapshot is not None and Path(snapshot).is_dir():
         snapshot = str(Path(snapshot).resolve())
@@ -76,6 +79,7 @@ async def send(
     follow: bool,
     wait_s: float,
     loaded_s: float = 0.0,
+    quiet: bool = False,
 ) -> int:
     keys = settings.keys
     redis = client(settings)
@@ -86,13 +90,20 @@ async def send(
         }
         entry_id = await publish(redis, keys.commands, command, settings.maxlen)
         print(f"sent {command.command} {command.request_id} as {keys.commands} {entry_id}")
-        return await follow_outcome(redis, since, command.request_id, wait_s, loaded_s) if follow else 0
+        if not follow:
+            return 0
+        return await follow_outcome(redis, since, command.request_id, wait_s, loaded_s, quiet)
     finally:
         await redis.aclose()
 
 
 async def follow_outcome(
-    redis: Redis, since: dict[str, str], request_id: str, wait_s: float, loaded_s: float = 0.0
+    redis: Redis,
+    since: dict[str, str],
+    request_id: str,
+    wait_s: float,
+    loaded_s: float = 0.0,
+    quiet: bool = False,
 ) -> int:
     """Print this request's events; 0 on promotion, 1 on rejection or failure, 3 on timeout.
 
@@ -100,7 +111,7 @@ async def follow_outcome(
     new version, else 4 after `loaded_s` seconds.
     """
     deadline = time.monotonic() + wait_s
-    view = ProgressView()
+    view = ProgressView(quiet=quiet)
     loaded: list[ModelLoaded] = []
     try:
         while time.monotonic() < deadline:

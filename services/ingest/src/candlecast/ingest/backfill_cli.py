@@ -53,13 +53,14 @@ def backfill_command(
     timeframe: Annotated[str, typer.Option(help="bar timeframe")] = "5m",
     until: Annotated[str | None, typer.Option(help="end, exclusive (default: the last closed bar)")] = None,
     exchange_config: Annotated[str, typer.Option(help="ccxt constructor options as JSON")] = "{}",
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
 ) -> None:
     """Backfill closed candles from an exchange: recorded to the bar store, then published."""
     names = symbol_names(symbols)
     span = (parse_when(since), parse_when(until) if until else None)
     config = parse_config(exchange_config)
     try:
-        asyncio.run(run_backfill(Settings(), exchange, config, names, timeframe, span))
+        asyncio.run(run_backfill(Settings(), exchange, config, names, timeframe, span, quiet))
     except ccxt_errors.BaseError as exc:  # the exchange refused, or stayed away through every retry
         print(f"{exchange}: {type(exc).__name__}: {str(exc).strip()[:300]}", file=sys.stderr)
         raise typer.Exit(1) from exc
@@ -72,13 +73,14 @@ async def run_backfill(
     symbols: list[str],
     timeframe: str,
     span: tuple[int, int | None],
+    quiet: bool = False,
 ) -> None:
     store, redis = BarStore(settings.home), client(settings)
     await redis.ping()  # Redis down: fail before the exchange is asked or the store written
     bars: list[BarProgress] = []
 
     def start_progress(total: int) -> Progress:
-        bars.append(BarProgress(total, "bars"))
+        bars.append(BarProgress(total, "bars", quiet=quiet))
         return bars[-1].advance
 
     try:

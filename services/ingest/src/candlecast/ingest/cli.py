@@ -16,7 +16,8 @@ import typer
 
 from candlecast.ingest.drivers import Regimes
 from candlecast.ingest.progress import BarProgress
-from candlecast.ingest.publish import clean, publish_bars, record, time_ordered
+from candlecast.ingest.publish import clean_counted, publish_bars, record, time_ordered
+from candlecast.ingest.skips import skipped_line
 from candlecast.ingest.synthetic import SyntheticMarket
 from candlecast.shared.adapters.barfile import write_bar_file
 from candlecast.shared.adapters.barstore import BarStore
@@ -61,10 +62,11 @@ def replay_command(
         typer.Option(help="timeframe when the file has no column or name for it (default: settings)"),
     ] = None,
     symbol: Annotated[str | None, typer.Option(help="symbol of a feather file (default: its name)")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
 ) -> None:
     """Publish a Parquet/CSV/feather file of bars (and record them in the bar store)."""
     rate = bars_per_second(speed)
-    asyncio.run(replay(Settings(), file, rate, timeframe, symbol))
+    asyncio.run(replay(Settings(), file, rate, timeframe, symbol, quiet=quiet))
 
 
 def add_replay(app: typer.Typer) -> None:
@@ -112,13 +114,18 @@ def add_synthetic(app: typer.Typer) -> None:
 
 
 async def replay(
-    settings: Settings, path: Path, rate: float | None, timeframe: str | None, symbol: str | None = None
+    settings: Settings,
+    path: Path,
+    rate: float | None,
+    timeframe: str | None,
+    symbol: str | None = None,
+    quiet: bool = False,
 ) -> int:
-    series, dropped = clean(
+    series, skipped = clean_counted(
         read_any_bars(path, settings.timeframe, symbol, timeframe), rules=settings.admission
     )
-    if dropped:
-        print(f"skipped {dropped} rows of {path}: impossible prices, a repeated ts or refused (see the log)")
+    if skipped:
+        print(f"{skipped_line(skipped)} (of {path})")
     redis = client(settings)
     try:
         await redis.ping()  # Redis down: the command fails before the bar store records anything
@@ -129,7 +136,7 @@ async def replay(
     bars = time_ordered(series)
     started = time.monotonic()
     step = MAX_SPEED_STEP if rate is None else max(1, int(rate // 10))
-    progress = BarProgress(len(bars), "replay")
+    progress = BarProgress(len(bars), "replay", quiet=quiet)
     try:
         for i in range(0, len(bars), step):
             await publish_bars(redis, settings.keys.bars, bars[i : i + step], settings.maxlen)

@@ -1,4 +1,5 @@
-"""Progress of a long publish: a rich bar on a terminal, a plain line per tenth elsewhere."""
+"""Progress of a long publish: a rich bar on stderr when that is a terminal; nothing otherwise or
+when quiet (logs and pipes get the summary line only)."""
 
 from __future__ import annotations
 
@@ -12,20 +13,19 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-STEPS = 10  # plain lines when piped: one per tenth of the total
-
 
 class BarProgress:
     """`advance(n)` after each published chunk; `close()` before printing the summary."""
 
-    def __init__(self, total: int, label: str = "bars", console: Console | None = None) -> None:
+    def __init__(
+        self, total: int, label: str = "bars", console: Console | None = None, quiet: bool = False
+    ) -> None:
         self.total, self.done, self.label = total, 0, label
-        self.console = console or Console()
-        self._next_line = 1
+        self.console = console or Console(stderr=True)
         self._bar: Progress | None = None
-        if self.console.is_terminal and total:
+        if self.console.is_terminal and total and not quiet:
             self._bar = Progress(
-                TextColumn(f"{label}"),
+                TextColumn(label),
                 BarColumn(),
                 MofNCompleteColumn(),
                 TimeElapsedColumn(),
@@ -39,11 +39,6 @@ class BarProgress:
         self.done += n
         if self._bar is not None:
             self._bar.update(self._task, completed=self.done)
-            return
-        while self.total and self._next_line <= STEPS and self.done * STEPS >= self._next_line * self.total:
-            line = f"{self.label}: {self.done}/{self.total} ({100 * self.done // self.total}%)"
-            self.console.print(line, markup=False, highlight=False, soft_wrap=True)
-            self._next_line = self.done * STEPS // self.total + 1
 
     def close(self) -> None:
         if self._bar is not None:

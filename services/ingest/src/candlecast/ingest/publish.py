@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from collections.abc import Sequence
 from typing import cast
 
@@ -11,6 +12,7 @@ import numpy as np
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from candlecast.ingest.skips import BAD_SYMBOL, REPEATED, invalid_kinds, refusal_kind
 from candlecast.shared.adapters.barstore import BarStore
 from candlecast.shared.adapters.clock import now_ms as wall_clock
 from candlecast.shared.adapters.connect import wait_until_up
@@ -28,26 +30,38 @@ log = logging.getLogger("candlecast.ingest")
 def clean(
     series: Sequence[Bars], now_ms: int | None = None, rules: Rules | None = None
 ) -> tuple[list[Bars], int]:
+    """`clean_counted` with the skipped rows' total."""
+    kept, skipped = clean_counted(series, now_ms, rules)
+    return kept, skipped.total()
+
+
+def clean_counted(
+    series: Sequence[Bars], now_ms: int | None = None, rules: Rules | None = None
+) -> tuple[list[Bars], Counter[str]]:
     """Drop impossible bars, repeated timestamps (first kept) and bars `core.admission` refuses
-    (not closed by now, ts in seconds or microseconds, an implausible jump, a bad symbol)."""
+    (not closed by now, ts in seconds or microseconds, an implausible jump, a bad symbol);
+    count the dropped rows by kind ("high < low", "repeated ts"...)."""
     now = wall_clock() if now_ms is None else now_ms
     kept: list[Bars] = []
     reasons: list[str] = []
-    dropped = 0
+    skipped: Counter[str] = Counter()
     for bars in series:
         refused = symbol_refusal(bars.symbol)
         if refused:
-            dropped += len(bars)
+            skipped[BAD_SYMBOL] += len(bars)
             reasons.append(refused)
             continue
-        good = first_per_ts(bars.take(valid_mask(bars)))
+        valid = valid_mask(bars)
+        skipped.update(invalid_kinds(bars.take(~valid)))
+        good = first_per_ts(bars.take(valid))
+        skipped[REPEATED] += int(valid.sum()) - len(good)
         mask, why = admitted(good.ts, timeframe_ms(bars.timeframe), now, rules or Rules())
-        dropped += len(bars) - int(mask.sum())
+        skipped.update(refusal_kind(r) for r in why)
         reasons += why
         kept.append(good.take(mask))
     if reasons:
         log.warning("refused %d bars, e.g. %s", len(reasons), "; ".join(reasons[:3]))
-    return kept, dropped
+    return kept, +skipped  # + drops the kinds counted 0
 
 
 def time_ordered(series: Sequence[Bars]) -> list[BarClosed]:

@@ -6,7 +6,6 @@ Writes `OUT/{version}/` (card.json, model files, plots) and prints the holdout s
 
 from __future__ import annotations
 
-import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
@@ -25,6 +24,7 @@ from candlecast.trainer.config import TrainConfig
 from candlecast.trainer.forecast_config import ForecastConfig
 from candlecast.trainer.offline import train_offline
 from candlecast.trainer.settings import TrainerSettings
+from candlecast.trainer.trial_bar import TrialBar
 
 
 def read_series(data: Path | None, snapshot: Path | None, timeframe: str | None) -> tuple[list[Bars], Source]:
@@ -90,15 +90,6 @@ def train_config(settings: TrainerSettings, trials: int, forecast_steps: int | N
     return replace(config, forecast=replace(config.forecast or ForecastConfig(), steps=forecast_steps))
 
 
-def trial_line(trial: int, trials: int, best: float | None) -> None:
-    """One line per trial when piped; one line rewritten in place on a terminal."""
-    line = f"trial {trial}/{trials}, best {best}"
-    if sys.stdout.isatty():
-        typer.echo(f"\r{line}", nl=False)
-    else:
-        typer.echo(line)
-
-
 def train_command(
     data: Annotated[Path | None, typer.Option(help="Parquet/CSV bar file")] = None,
     snapshot: Annotated[Path | None, typer.Option(help="snapshot directory")] = None,
@@ -114,19 +105,22 @@ def train_command(
         str | None,
         typer.Option(help="Optuna study name (with CANDLECAST_OPTUNA_STORAGE, runs naming it share it)"),
     ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
 ) -> None:
     """Train, calibrate and gate a model offline (no Redis); write its card and plots."""
     series, source = read_series(data, snapshot, timeframe)
     series, chosen = one_timeframe(series, timeframe)
     settings = TrainerSettings()
     config = replace(train_config(settings, trials, forecast_steps), study_name=study)
-    card, folder = train_offline(
-        series, horizon=horizon, timeframe=chosen, out=out, config=config, source=source,
-        feature_set=get_feature_set(settings.feature_set),
-        progress=trial_line,
-    )  # fmt: skip
-    if sys.stdout.isatty():
-        typer.echo("")
+    bar = TrialBar(quiet=quiet)
+    try:
+        card, folder = train_offline(
+            series, horizon=horizon, timeframe=chosen, out=out, config=config, source=source,
+            feature_set=get_feature_set(settings.feature_set),
+            progress=bar,
+        )  # fmt: skip
+    finally:
+        bar.close()
     typer.echo(summary(card, folder))
 
 

@@ -7,6 +7,7 @@ integer or as a timestamp (naive timestamps are taken as UTC).
 
 from __future__ import annotations
 
+import errno
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -35,7 +36,16 @@ def _is_csv(path: Path) -> bool:
     return path.name.lower().endswith(CSV_SUFFIXES)
 
 
+def require_file(path: Path) -> None:
+    """A missing file as FileNotFoundError naming it (pyarrow's error names it only in its text)."""
+    if not path.exists():
+        raise FileNotFoundError(errno.ENOENT, "no such bar file", str(path))
+    if path.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "a bar file, not a folder", str(path))
+
+
 def _read_table(path: Path) -> pa.Table:
+    require_file(path)
     if _is_csv(path):
         return pcsv.read_csv(path)
     return pq.read_table(path)
@@ -45,7 +55,30 @@ def _ts_ms(column: pa.ChunkedArray) -> pa.ChunkedArray:
     """The ts column as int64 UTC milliseconds."""
     if pa.types.is_timestamp(column.type):
         column = column.cast(pa.timestamp("ms", tz=column.type.tz), safe=False)
-    return column.cast(pa.int64())
+    return _cast(column, "ts", pa.int64())
+
+
+def _cast(column: pa.ChunkedArray, name: str, to: pa.DataType) -> pa.ChunkedArray:
+    """The column as `to`, or a ValueError naming the column and the first row that is not a number."""
+    try:
+        return column.cast(to)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        row = _first_bad_row(column, to)
+        value = column[row].as_py()
+        raise ValueError(f"bar file column {name!r}, row {row + 1}: {value!r} is not a number") from None
+
+
+def _first_bad_row(column: pa.ChunkedArray, to: pa.DataType) -> int:
+    """Bisect for the first row that does not cast (a few casts, however long the file)."""
+    lo, hi = 0, len(column)  # the first bad row is in [lo, hi)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        try:
+            column.slice(lo, mid - lo).cast(to)
+            lo = mid
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            hi = mid
+    return lo
 
 
 def _normalised(table: pa.Table, default_timeframe: str) -> pa.Table:
@@ -56,7 +89,7 @@ def _normalised(table: pa.Table, default_timeframe: str) -> pa.Table:
     if table.column("ts").null_count:
         raise ValueError("bar file has empty ts values")
     columns = {"ts": _ts_ms(table.column("ts"))}
-    columns |= {c: table.column(c).cast(pa.float64()) for c in OHLCV}
+    columns |= {c: _cast(table.column(c), c, pa.float64()) for c in OHLCV}
     columns["symbol"] = table.column("symbol").cast(pa.string())
     if TIMEFRAME_COLUMN in table.column_names:
         columns[TIMEFRAME_COLUMN] = table.column(TIMEFRAME_COLUMN).cast(pa.string())

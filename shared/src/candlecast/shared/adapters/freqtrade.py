@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 import pyarrow.feather as pf
 
-from candlecast.shared.adapters.barfile import bars_from_table, read_bar_file
+from candlecast.shared.adapters.barfile import bars_from_table, read_bar_file, require_file
 from candlecast.shared.core.constants import OHLCV
 from candlecast.shared.core.timeframes import timeframe_ms
 
@@ -52,6 +52,7 @@ def read_feather(
 ) -> list[Bars]:
     """One series from a freqtrade feather file (a file with our own columns works too).
     Given `symbol`/`timeframe` win over the file name, which wins over `default_timeframe`."""
+    require_file(path)
     table = pf.read_table(path)
     if "symbol" in table.column_names and "ts" in table.column_names:
         return bars_from_table(table, timeframe or default_timeframe)
