@@ -20,7 +20,8 @@ import yaml
 REPO = Path(__file__).resolve().parents[2]
 COMPOSE = REPO / "docker-compose.yml"
 DEPLOY = REPO / "deploy"
-SERVICES = ("ingest", "features", "trainer", "predictor")
+SERVICES = ("ingest", "features", "trainer", "predictor", "scorer")
+PACKAGE = {"scorer": "predictor"}  # the scorer runs from the predictor's image
 MONITORING = ("prometheus", "grafana")
 SUFFIXES = {"counter": ["_total"], "histogram": ["_bucket", "_sum", "_count"], "info": ["_info"]}
 VARIABLE = re.compile(r"\$\{(\w+)(?::?-([^}]*))?\}")
@@ -58,7 +59,7 @@ def test_redis_is_durable_and_services_restart_and_share_home() -> None:
         assert svc["depends_on"]["redis"]["condition"] == "service_healthy"
         assert svc["environment"]["CANDLECAST_HOME"] == "/data"
         assert "candlecast-home:/data" in svc["volumes"]
-        assert svc["build"]["args"]["SERVICE"] == name
+        assert svc["build"]["args"]["SERVICE"] == PACKAGE.get(name, name)
 
 
 def test_compose_v1_accepts_the_file_no_top_level_name() -> None:
@@ -168,7 +169,7 @@ def test_each_compose_command_starts_against_local_redis(redis_url: str, tmp_pat
         cmd = [sys.executable, "-m", "candlecast.cli", *spec[name]["command"]]
         procs[name] = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
     client = redis.Redis.from_url(redis_url)
-    expected = {"features", "predictor", "recorder", "trainer"}  # ingest runs the recorder
+    expected = {"features", "predictor", "recorder", "scorer", "trainer"}  # ingest runs the recorder
     try:
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline and (

@@ -69,10 +69,10 @@ docker images --format '{{.Repository}}:{{.Tag}} {{.Size}}' | grep "candlecast-.
 
 step "up -d"
 "${dc[@]}" up -d || fail "up"
-wait_healthy 240 redis ingest features trainer
-step "redis, ingest, features and trainer healthy"
+wait_healthy 240 redis ingest features trainer scorer
+step "redis, ingest, features, trainer and scorer healthy"
 
-for service in ingest features trainer predictor; do
+for service in ingest features trainer predictor scorer; do
   uid=$("${dc[@]}" exec -T "$service" id -u | tr -d '\r')
   [ "$uid" = 10001 ] || fail "$service runs as uid $uid, not 10001"
 done
@@ -103,6 +103,12 @@ for _ in $(seq 30); do
   sleep 2
 done
 [ "$(redis_cli XLEN candlecast:predictions)" -gt 0 ] || fail "no predictions"
+for _ in $(seq 60); do
+  [ "$(redis_cli XLEN candlecast:scores)" -gt 0 ] && break
+  sleep 2
+done
+[ "$(redis_cli XLEN candlecast:scores)" -gt 0 ] || fail "no live scores from the scorer"
+step "the scorer publishes live scores"
 echo "latest prediction: $(redis_cli XREVRANGE candlecast:predictions + - COUNT 1 | tail -n 1 | cut -c 1-300)"
 
 step "scale predictor=3"

@@ -30,7 +30,7 @@ K = Keys()
 SYMBOL_STREAM = K.predictions_for("{symbol}")
 STREAMS = {
     "bars": K.bars, "features": K.features, "predictions": K.predictions, "predictions_for": SYMBOL_STREAM,
-    "commands": K.commands, "models": K.models, "events": K.events, "dlq": K.dlq,
+    "commands": K.commands, "models": K.models, "events": K.events, "dlq": K.dlq, "scores": K.scores,
 }  # fmt: skip
 DLQ = ("send", K.dlq, None, ("DeadLettered",))
 # (action, stream, group, message types) of every channel, per service.
@@ -58,6 +58,9 @@ USES = {
         ("send", K.predictions, None, ("PredictionMade",)),
         ("send", SYMBOL_STREAM, None, ("PredictionMade",)),
         ("send", K.events, None, ("ModelLoaded", "ModelRefused")),
+        ("receive", K.bars, "scorer", ("BarClosed",)),
+        ("receive", K.predictions, "scorer", ("PredictionMade",)),
+        ("send", K.scores, None, ("ScoresUpdated",)),
         DLQ,
     },
 }

@@ -20,6 +20,7 @@ from candlecast.shared.core.constants import (
     GROUP_FEATURES,
     GROUP_PREDICTOR,
     GROUP_RECORDER,
+    GROUP_SCORER,
     GROUP_TRAINER,
     Keys,
 )
@@ -35,6 +36,7 @@ from candlecast.shared.core.messages import (
     PredictionMade,
     ResetSeries,
     RetrainModel,
+    ScoresUpdated,
     TrainingFailed,
     TrainingProgress,
 )
@@ -178,7 +180,27 @@ def predictor() -> RedisBroker:
         description="Which model each replica serves (ModelLoaded), or why it refused one (ModelRefused).",
     )
     to_dlq(broker, f"Malformed rows, rows the served model cannot predict, and {GAVE_UP}")
+    add_scorer(broker)
     return broker
+
+
+def add_scorer(broker: RedisBroker) -> None:
+    """`candlecast run scorer` (in the predictor package): live scores of each model on each series."""
+
+    @broker.subscriber(stream=grouped(KEYS.bars, GROUP_SCORER), title="on_bars_scorer")
+    async def on_bars(bar: BarClosed) -> None:
+        """The closes that decide how each prediction came out."""
+
+    @broker.subscriber(stream=grouped(KEYS.predictions, GROUP_SCORER), title="on_predictions_scorer")
+    async def on_predictions(prediction: PredictionMade) -> None:
+        """Each prediction waits for the bars of its horizon and its forecast steps, then is scored."""
+
+    broker.publisher(
+        stream=KEYS.scores,
+        schema=ScoresUpdated,
+        title="to_scores",
+        description="Rolling log loss, Brier, hit rate, ECE and band coverage per series and model version.",
+    )
 
 
 SERVICES: dict[str, Callable[[], RedisBroker]] = {

@@ -16,6 +16,7 @@ GROUP_FEATURES = "features"
 GROUP_PREDICTOR = "predictor"
 GROUP_TRAINER = "trainer"
 GROUP_RECORDER = "recorder"  # writes every valid bar on `bars` to the bar store
+GROUP_SCORER = "scorer"  # joins predictions with the bars that came true (`scores`)
 
 MODELS_DIR = "models"
 BARS_DIR = "bars"
@@ -51,6 +52,11 @@ class Keys:
 
     def predictions_for(self, symbol: str) -> str:
         return f"{self.prefix}predictions:{symbol}"
+
+    @property
+    def scores(self) -> str:
+        """Live scores of each model on each series (ScoresUpdated)."""
+        return f"{self.prefix}scores"
 
     @property
     def commands(self) -> str:

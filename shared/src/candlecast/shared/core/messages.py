@@ -162,6 +162,28 @@ class PredictionMade(Message):
     produced_at: TsMs = Field(description="UTC epoch ms when the predictor published it")
 
 
+class ScoresUpdated(Message):
+    """How one model has done on one series lately: its predictions scored against the bars."""
+
+    event: Literal["scores_updated"] = "scores_updated"
+    symbol: Symbol = Field(description="Instrument")
+    timeframe: Timeframe = Field(description="Bar length")
+    model_version: str = Field(description="Registry version of the model scored")
+    horizon: int = Field(ge=1, description="Bars ahead its probabilities refer to")
+    n: int = Field(ge=1, description="Predictions scored in the rolling window")
+    log_loss: float = Field(description="Mean log loss of P(up) over the window")
+    brier: float = Field(description="Mean Brier score over the window")
+    hit_rate: float = Field(description="Share of predictions on the right side of 0.5")
+    ece: float = Field(description="Expected calibration error (15 equal-width bins)")
+    base_rate: float = Field(description="Share of ups in the window (the base rate's own log loss follows)")
+    coverage: float | None = Field(
+        description="Share of forecast closes inside the served band; null without bands"
+    )
+    steps_scored: int = Field(ge=0, description="Forecast steps behind `coverage`")
+    through_ts: TsMs = Field(description="ts of the newest prediction in the window")
+    at: TsMs = Field(description="UTC epoch ms when these scores were computed")
+
+
 class RetrainModel(Message):
     """Order the trainer to fit, evaluate and (maybe) promote a new model."""
 
