@@ -50,8 +50,8 @@ def test_run_help_lists_the_installed_services_without_loading_commands(capsys) 
     assert "replay" not in top_names(app), "run skips the contributed commands"
     assert main(["run", "--help"]) == 0
     out = " ".join(capsys.readouterr().out.split())
-    assert services() == ["features", "ingest", "predictor", "recorder", "trainer"]
-    assert "Installed: features, ingest, predictor, recorder, trainer." in out
+    assert services() == ["features", "ingest", "predictor", "recorder", "scorer", "trainer"]
+    assert "Installed: features, ingest, predictor, recorder, scorer, trainer." in out
 
 
 def test_own_commands_skip_the_contributed_ones_and_others_load_them() -> None:
