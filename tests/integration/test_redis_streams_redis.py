@@ -10,7 +10,7 @@ from faststream.redis import RedisBroker
 from redis.asyncio import Redis
 
 from candlecast.shared.adapters.faststream_format import JsonFormat
-from candlecast.shared.adapters.redis_streams import Outbox, commit, ensure_group, last_id
+from candlecast.shared.adapters.redis_streams import Outbox, commit, ensure_group, last_id, settle_lag
 from candlecast.shared.core.messages import RetrainModel
 
 pytestmark = pytest.mark.redis
@@ -110,4 +110,23 @@ async def test_commit_writes_nothing_when_a_key_or_group_is_wrong(redis_url) -> 
         await commit(r, missing_group)
     assert await r.xlen("out") == 0, "nothing written when any part would fail"
     assert (await r.xpending("in", "g"))["pending"] == 1
+    await r.aclose()
+
+
+async def test_a_lag_miscounted_on_a_group_that_read_everything_is_set_to_zero(redis_url) -> None:
+    r = Redis.from_url(redis_url)
+    await ensure_group(r, "in", "done")
+    await ensure_group(r, "in", "behind")
+    ids = [(await r.xadd("in", {"__data__": b"{}"})).decode() for _ in range(5)]
+    await r.xreadgroup("done", "c", {"in": ">"})
+    await r.xreadgroup("behind", "c", {"in": ">"}, count=3)
+    # what Redis 7 reported after an AOF reload: the last id read, but entries-read short
+    await r.xgroup_setid("in", "done", ids[-1], entries_read=2)
+    lags = {g["name"].decode(): g["lag"] for g in await r.xinfo_groups("in")}
+    assert lags == {"done": 3, "behind": 2}
+    assert await settle_lag(r, "in", "done")
+    assert not await settle_lag(r, "in", "behind"), "a group with entries left to read keeps its lag"
+    lags = {g["name"].decode(): g["lag"] for g in await r.xinfo_groups("in")}
+    assert lags == {"done": 0, "behind": 2}
+    assert not await settle_lag(r, "in", "done"), "nothing to fix twice"
     await r.aclose()

@@ -13,6 +13,8 @@ import re
 import time
 from collections import Counter as Tally
 from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Set as AbstractSet
+from functools import lru_cache
 
 from prometheus_client import Counter, Gauge, Histogram, Info, disable_created_metrics
 from redis.asyncio import Redis
@@ -52,6 +54,7 @@ Add = tuple[str, bytes, str]  # an Outbox add: stream, data, source entry id (''
 _PER_SYMBOL = re.compile(r"((?:^|:)predictions:)[^:]+$")
 
 
+@lru_cache(maxsize=4096)
 def stream_label(stream: str) -> str:
     """The stream's key, with a per-symbol stream's symbol folded (`...predictions:{symbol}`)."""
     return _PER_SYMBOL.sub(r"\1{symbol}", stream)
@@ -71,31 +74,21 @@ def timed(handle: Handler, stream: str, group: str) -> Handler:
     return run
 
 
-def written_share(n_sourced: int, skipped: int) -> float:
-    """Share of a commit's sourced adds that were written: exact when none or all were skipped.
-
-    A commit partly a repeat (rare) does not say which were skipped: they are shared out pro rata.
-    """
-    return 1.0 if n_sourced == 0 else max(n_sourced - skipped, 0) / n_sourced
-
-
-def out_counts(adds: Sequence[Add], skipped: int) -> dict[str, int]:
-    """Entries a commit wrote per stream label, given how many of its sourced adds it skipped."""
-    share = written_share(sum(1 for _, _, source in adds if source), skipped)
-    always = Tally(stream_label(stream) for stream, _, source in adds if not source)
-    sourced = Tally(stream_label(stream) for stream, _, source in adds if source)
-    counts = {label: always[label] + round(n * share) for label, n in sourced.items()}
-    return {label: n for label, n in (always | counts).items() if n}
+def out_counts(adds: Sequence[Add], skipped: AbstractSet[str]) -> dict[str, int]:
+    """Entries a commit wrote per stream label: every add but those whose source it skipped."""
+    counts: Tally[str] = Tally()
+    for stream, n in Tally(stream for stream, _, source in adds if source not in skipped).items():
+        counts[stream_label(stream)] += n
+    return dict(counts)
 
 
-def count_commit(adds: Sequence[Add], letters: Sequence[DeadLettered], skipped: int) -> None:
+def count_commit(adds: Sequence[Add], letters: Sequence[DeadLettered], skipped: AbstractSet[str]) -> None:
+    """Count what a commit wrote; `skipped` holds the source ids it found acked already."""
     for label, n in out_counts(adds, skipped).items():
         MESSAGES_OUT.labels(label).inc(n)
-    share = written_share(sum(1 for _, _, source in adds if source), skipped)
-    dead = Tally((stream_label(d.stream), d.group, d.service) for d in letters)
-    for labels, n in dead.items():
-        if round(n * share):
-            DEAD_LETTERED.labels(*labels).inc(round(n * share))
+    dead = Tally((d.stream, d.group, d.service) for d in letters if d.entry_id not in skipped)
+    for (stream, group, service), n in dead.items():
+        DEAD_LETTERED.labels(stream_label(stream), group, service).inc(n)
 
 
 def served(version: str, sha256: str) -> None:

@@ -89,7 +89,7 @@ class Outbox:
 # retry, two consumers holding one reclaimed entry) writes its outputs once.
 # ARGV: maxlen, n_adds, (key_index, source, data)*, n_hashes, (key_index, n_pairs, field, value...)*,
 #       n_acks, (key_index, group, n_ids, id...)*. KEYS lists every key touched.
-# Returns the number of adds skipped because their source was already acked.
+# Returns the source ids whose adds were skipped because the entry was already acked.
 COMMIT_SCRIPT = """
 local function kind_ok(key, kind)
   local t = redis.call('TYPE', key)['ok']
@@ -142,15 +142,16 @@ local function ack_all()
   return acked
 end
 local function write(acked)
-  local maxlen, skipped = ARGV[1], 0
+  local maxlen, skipped, listed = ARGV[1], {}, {}
   local a = 2
   local n = tonumber(ARGV[a]); a = a + 1
   for _ = 1, n do
     local source = ARGV[a + 1]
     if source == '' or acked[source] then
       redis.call('XADD', KEYS[tonumber(ARGV[a])], 'MAXLEN', '~', maxlen, '*', '__data__', ARGV[a + 2])
-    else
-      skipped = skipped + 1
+    elseif not listed[source] then
+      listed[source] = true
+      skipped[#skipped + 1] = source
     end
     a = a + 3
   end
@@ -197,14 +198,14 @@ async def commit(redis: Redis, outbox: Outbox) -> int:
     if not (outbox.adds or outbox.hashes or outbox.acks):
         return 0
     keys, argv = commit_args(outbox)
-    skipped = int(await redis.register_script(COMMIT_SCRIPT)(keys=keys, args=argv))
-    if skipped:
-        log.warning("skipped %d outputs of entries another commit had already acked", skipped)
+    reply = cast("list[bytes]", await redis.register_script(COMMIT_SCRIPT)(keys=keys, args=argv))
+    skipped = frozenset(source.decode() for source in reply)
+    n_skipped = sum(1 for _, _, source in outbox.adds if source in skipped) if skipped else 0
+    if n_skipped:
+        log.warning("skipped %d outputs of entries another commit had already acked", n_skipped)
     metrics.count_commit(outbox.adds, outbox.letters, skipped)
-    sourced = sum(1 for _, _, source in outbox.adds if source)
-    if outbox.letters and metrics.written_share(sourced, skipped) > 0:
-        log_letters(outbox.letters)
-    return skipped
+    log_letters([d for d in outbox.letters if d.entry_id not in skipped])
+    return n_skipped
 
 
 def log_letters(letters: Sequence[DeadLettered]) -> None:
