@@ -33,7 +33,7 @@ from candlecast.shared.adapters.prediction_wire import encode_predictions
 from candlecast.shared.adapters.redis_streams import Outbox, commit, ensure_group, last_id, publish
 from candlecast.shared.adapters.runner import Consumer, serve
 from candlecast.shared.adapters.shutdown import run_until_stopped
-from candlecast.shared.adapters.tasks import cancel_and_wait
+from candlecast.shared.adapters.tasks import cancel_and_wait, unless_stopped
 from candlecast.shared.core.artifact import announcement_mismatch
 from candlecast.shared.core.constants import GROUP_PREDICTOR
 from candlecast.shared.core.entries import Entry, Origin, dead_letter, decode
@@ -172,20 +172,14 @@ async def serve_predictor(
     watching = asyncio.create_task(watcher.run())
     try:
         await ensure_group(redis, settings.keys.features, GROUP_PREDICTOR)  # rows wait from here on
-        if await first_of(predictor.loaded, stop):  # reading nothing meanwhile: nothing in flight
+        if await unless_stopped(
+            predictor.loaded.wait(), stop
+        ):  # reading nothing meanwhile: nothing in flight
             await serve(
                 redis, settings, [Consumer(settings.keys.features, GROUP_PREDICTOR, predictor.handle)], stop
             )
     finally:
         await cancel_and_wait([watching])
-
-
-async def first_of(wanted: asyncio.Event, stop: asyncio.Event) -> bool:
-    """Wait for `wanted` or `stop`; True if `wanted` came first."""
-    waits = [asyncio.create_task(wanted.wait()), asyncio.create_task(stop.wait())]
-    await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-    await cancel_and_wait(waits)
-    return wanted.is_set() and not stop.is_set()
 
 
 async def main(settings: Settings, stop: asyncio.Event) -> None:

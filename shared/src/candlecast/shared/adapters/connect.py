@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -21,6 +20,7 @@ from redis.connection import parse_url as parse_sync_url
 from redis.exceptions import RedisError
 
 from candlecast.shared.adapters.redis_problems import mask_url, redis_problem
+from candlecast.shared.adapters.tasks import unless_stopped
 from candlecast.shared.settings import Settings
 
 __all__ = [
@@ -86,23 +86,6 @@ def sync_client(settings: Settings) -> redis.Redis:
     return redis.Redis.from_pool(redis.ConnectionPool(**options))
 
 
-async def _unless_stopped(work: Awaitable[Any], stop: asyncio.Event | None) -> bool:
-    """Await `work`; False (and `work` cancelled) if `stop` is set first."""
-    task = asyncio.ensure_future(work)
-    if stop is None:
-        await task
-        return True
-    stopping = asyncio.ensure_future(stop.wait())
-    done, _ = await asyncio.wait({task, stopping}, return_when=asyncio.FIRST_COMPLETED)
-    for pending in (task, stopping):
-        pending.cancel()
-    await asyncio.gather(task, stopping, return_exceptions=True)
-    if task in done and not task.cancelled():
-        task.result()  # re-raises what the ping raised
-        return True
-    return False
-
-
 async def wait_until_up(
     redis: redis.asyncio.Redis,
     url: str,
@@ -116,7 +99,7 @@ async def wait_until_up(
     started, delay, said = time.monotonic(), FIRST_WAIT_S, None
     while True:
         try:
-            if not await _unless_stopped(redis.ping(), stop):
+            if not await unless_stopped(redis.ping(), stop):
                 return False
         except (RedisError, OSError) as exc:
             problem = redis_problem(exc, url)
@@ -129,7 +112,7 @@ async def wait_until_up(
             took = f" after {time.monotonic() - started:.1f} s" if said else ""
             log.info("Redis at %s is up%s", mask_url(url), took)
             return True
-        if not await _unless_stopped(asyncio.sleep(delay), stop):
+        if not await unless_stopped(asyncio.sleep(delay), stop):
             return False
         delay = min(delay * 2, MAX_WAIT_S)
 

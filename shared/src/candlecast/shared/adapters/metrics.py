@@ -19,6 +19,7 @@ from functools import lru_cache
 from prometheus_client import Counter, Gauge, Histogram, Info, disable_created_metrics
 from redis.asyncio import Redis
 
+from candlecast.shared.adapters.tasks import pause
 from candlecast.shared.core.entries import Entry
 from candlecast.shared.core.messages import DeadLettered
 
@@ -114,10 +115,7 @@ async def watch_groups(redis: Redis, groups: Sequence[tuple[str, str]], stop: as
             await refresh_groups(redis, groups)
         except Exception as exc:  # noqa: BLE001 - metrics never disturb consuming
             log.debug("refreshing group metrics failed: %r", exc)
-        try:
-            await asyncio.wait_for(stop.wait(), GAUGES_EVERY_S)
-        except TimeoutError:
-            continue
+        await pause(stop, GAUGES_EVERY_S)
 
 
 def _text(value: bytes | str) -> str:

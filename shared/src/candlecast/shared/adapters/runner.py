@@ -37,7 +37,7 @@ from candlecast.shared.adapters.connect import wait_until_up
 from candlecast.shared.adapters.redis_problems import redis_problem
 from candlecast.shared.adapters.redis_streams import BatchHandler, ensure_group, reply_rows, settle_lag
 from candlecast.shared.adapters.retry import Settler, Stopping, transient
-from candlecast.shared.adapters.tasks import cancel_and_wait
+from candlecast.shared.adapters.tasks import cancel_and_wait, pause
 from candlecast.shared.core.entries import Entry, Origin, entry_from_fields
 from candlecast.shared.settings import Settings
 
@@ -197,15 +197,6 @@ class GroupWorker:
         except Exception:  # a ping that failed some other way: try again soon
             log.exception("waiting for Redis failed; going on in 1 s")
             return await pause(self.stop, 1.0)
-
-
-async def pause(stop: asyncio.Event, seconds: float) -> bool:
-    """Sleep `seconds` unless stop is asked for first; True if it was not."""
-    try:
-        await asyncio.wait_for(stop.wait(), seconds)
-    except TimeoutError:
-        return True
-    return False
 
 
 def dead_here(name: str, host: str) -> bool:
