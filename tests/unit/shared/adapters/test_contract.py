@@ -57,10 +57,12 @@ USES = {
         ("receive", K.models, None, ("ModelPromoted",)),
         ("send", K.predictions, None, ("PredictionMade",)),
         ("send", SYMBOL_STREAM, None, ("PredictionMade",)),
-        ("send", K.events, None, ("ModelLoaded", "ModelRefused")),
+        ("send", K.events, None, ("DriftDetected", "ModelLoaded", "ModelRefused")),
         ("receive", K.bars, "scorer", ("BarClosed",)),
         ("receive", K.predictions, "scorer", ("PredictionMade",)),
         ("send", K.scores, None, ("ScoresUpdated",)),
+        ("receive", K.features, "drift", ("FeaturesComputed",)),
+        ("send", K.commands, None, ("RetrainModel",)),
         DLQ,
     },
 }

@@ -7,6 +7,9 @@ one `ScoresUpdated` (rolling log loss, Brier, hit rate, ECE, band coverage over 
 `SCORE_WINDOW` predictions), committed with the batch's acks. Run one replica: two would
 each see part of each stream. The state lives in memory, so after a restart the windows
 start empty and predictions whose first bar was read before it are not scored.
+
+Beside it, in the `drift` group on `features`, the drift monitor (`drift.py`) compares the
+champion's live feature rows with its training rows and raises `DriftDetected` on `events`.
 """
 
 from __future__ import annotations
@@ -19,18 +22,18 @@ from functools import partial
 from pydantic import Field, TypeAdapter
 from redis.asyncio import Redis
 
+from candlecast.predictor.drift import DriftMonitor, DriftSettings
 from candlecast.shared.adapters.clock import now_ms
 from candlecast.shared.adapters.connect import client, wait_until_up
 from candlecast.shared.adapters.health import with_health
 from candlecast.shared.adapters.redis_streams import Outbox, commit
 from candlecast.shared.adapters.runner import Consumer, serve
 from candlecast.shared.adapters.shutdown import run_until_stopped
-from candlecast.shared.core.constants import GROUP_SCORER
+from candlecast.shared.core.constants import GROUP_DRIFT, GROUP_SCORER
 from candlecast.shared.core.entries import Entry, Origin, decode
 from candlecast.shared.core.live_scores import Outcome, Series, Window
 from candlecast.shared.core.messages import BarClosed, PredictionMade, ScoresUpdated
 from candlecast.shared.core.timeframes import timeframe_ms
-from candlecast.shared.settings import Settings
 
 log = logging.getLogger("candlecast.scorer")
 BAR = TypeAdapter(BarClosed)
@@ -38,7 +41,7 @@ PREDICTION = TypeAdapter(PredictionMade)
 WindowKey = tuple[str, str, str]  # symbol, timeframe, model version
 
 
-class ScorerSettings(Settings):
+class ScorerSettings(DriftSettings):
     score_window: int = Field(default=500, ge=10, description="Predictions in each rolling score window")
 
 
@@ -106,13 +109,19 @@ async def main(settings: ScorerSettings, stop: asyncio.Event) -> None:
         consumers = [
             Consumer(settings.keys.bars, GROUP_SCORER, scorer.on_bars),
             Consumer(settings.keys.predictions, GROUP_SCORER, scorer.on_predictions),
+            Consumer(settings.keys.features, GROUP_DRIFT, DriftMonitor(redis, settings).on_features),
         ]
-        log.info("scorer: predictions against bars, windows of %d", settings.score_window)
+        log.info(
+            "scorer: predictions against bars, windows of %d; drift above PSI %.2f over %d rows%s",
+            settings.score_window, settings.drift_threshold, settings.drift_window,
+            " (retrain on drift)" if settings.drift_retrain else "",
+        )  # fmt: skip
         await serve(redis, settings, consumers, stop)
     await redis.aclose()
 
 
 def run() -> None:
     settings = ScorerSettings()
-    groups = [(settings.keys.bars, GROUP_SCORER), (settings.keys.predictions, GROUP_SCORER)]
+    keys = settings.keys
+    groups = [(keys.bars, GROUP_SCORER), (keys.predictions, GROUP_SCORER), (keys.features, GROUP_DRIFT)]
     run_until_stopped(with_health(settings, groups, partial(main, settings)), settings.grace_s)

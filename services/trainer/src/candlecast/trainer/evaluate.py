@@ -11,6 +11,7 @@ import numpy as np
 from candlecast.shared.core.bars import Bars
 from candlecast.shared.core.card_sections import Latency
 from candlecast.shared.core.cards import CardDraft
+from candlecast.shared.core.drift import reference
 from candlecast.shared.core.messages import FeaturesComputed
 from candlecast.shared.core.ports import Timer
 from candlecast.shared.core.scoring import log_loss
@@ -102,4 +103,5 @@ def finish(
         request_id=context.request_id,
         notes=context.notes,
     )
-    return draft.model_copy(update={"forecast": forecast})
+    drift = reference(trained.data.X[trained.pre], trained.model.feature_names)  # training rows only
+    return draft.model_copy(update={"forecast": forecast, "drift": drift})

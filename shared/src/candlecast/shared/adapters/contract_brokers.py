@@ -17,6 +17,7 @@ from pydantic import Field
 
 from candlecast.shared.adapters.faststream_format import JsonFormat
 from candlecast.shared.core.constants import (
+    GROUP_DRIFT,
     GROUP_FEATURES,
     GROUP_PREDICTOR,
     GROUP_RECORDER,
@@ -28,6 +29,7 @@ from candlecast.shared.core.messages import (
     BarClosed,
     Command,
     DeadLettered,
+    DriftDetected,
     FeaturesComputed,
     ModelLoaded,
     ModelPromoted,
@@ -50,7 +52,9 @@ AnyCommand = Annotated[Command, Field(title="Command")]
 TrainerEvent = Annotated[
     ModelRejected | TrainingProgress | TrainingFailed, Field(discriminator="event", title="TrainerEvent")
 ]
-PredictorEvent = Annotated[ModelRefused | ModelLoaded, Field(discriminator="event", title="PredictorEvent")]
+PredictorEvent = Annotated[
+    ModelRefused | ModelLoaded | DriftDetected, Field(discriminator="event", title="PredictorEvent")
+]
 
 
 def new_broker() -> RedisBroker:
@@ -177,7 +181,8 @@ def predictor() -> RedisBroker:
         stream=KEYS.events,
         schema=PredictorEvent,
         title="to_events",
-        description="Which model each replica serves (ModelLoaded), or why it refused one (ModelRefused).",
+        description="Which model each replica serves (ModelLoaded), or why it refused one (ModelRefused); "
+        "from the scorer, drift of the champion's live features (DriftDetected).",
     )
     to_dlq(broker, f"Malformed rows, rows the served model cannot predict, and {GAVE_UP}")
     add_scorer(broker)
@@ -200,6 +205,20 @@ def add_scorer(broker: RedisBroker) -> None:
         schema=ScoresUpdated,
         title="to_scores",
         description="Rolling log loss, Brier, hit rate, ECE and band coverage per series and model version.",
+    )
+
+    @broker.subscriber(stream=grouped(KEYS.features, GROUP_DRIFT), title="on_features_drift")
+    async def on_features(row: FeaturesComputed) -> None:
+        """The drift monitor: the champion's rows (its timeframe and feature set, all symbols) fill a
+        rolling window; each feature's PSI against the card's training distribution raises one
+        DriftDetected above CANDLECAST_DRIFT_THRESHOLD."""
+
+    broker.publisher(
+        stream=KEYS.commands,
+        schema=RetrainModel,
+        title="to_commands",
+        description="Only with CANDLECAST_DRIFT_RETRAIN: one retrain of the champion's timeframe per "
+        "DriftDetected.",
     )
 
 

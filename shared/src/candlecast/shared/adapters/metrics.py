@@ -49,6 +49,11 @@ TRAINING_SECONDS = Histogram(
     "candlecast_training_seconds", "Time a retrain took, lock wait excluded", buckets=TRAINING_BUCKETS
 )
 TRAINING_TRIALS = Counter("candlecast_training_trials", "Tuning trials run by this trainer")
+FEATURE_DRIFT = Gauge(
+    "candlecast_feature_drift_psi_max",
+    "Largest feature PSI of the champion's live rows against its training rows (scorer)",
+    ("timeframe",),
+)
 
 Handler = Callable[[list[Entry]], Awaitable[None]]
 Add = tuple[str, bytes, str]  # an Outbox add: stream, data, source entry id ('' if none)

@@ -201,3 +201,25 @@ class GateInfo(Section):
 class Importance(Section):
     name: str
     gain: float
+
+
+class FeatureReference(Section):
+    """One feature's distribution over the training rows: decile bins of its finite values."""
+
+    name: str
+    edges: list[float] = Field(
+        description="Inner bin edges, ascending and distinct (at most bins - 1); "
+        "bin i holds edges[i-1] <= x < edges[i]"
+    )
+    fractions: list[float] = Field(description="Share of training rows in each of the len(edges) + 1 bins")
+    nonfinite: float = Field(
+        default=0.0, ge=0, le=1, description="Share of training rows that were NaN or ±inf"
+    )
+
+
+class DriftReference(Section):
+    """What live feature rows are compared with (PSI per feature) to detect drift."""
+
+    bins: int = Field(ge=2, description="Bins asked for (quantiles); ties can leave fewer")
+    rows: int = Field(ge=1, description="Training rows measured (the holdout excluded)")
+    features: list[FeatureReference] = Field(description="One per model feature, in the model's order")

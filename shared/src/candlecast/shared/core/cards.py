@@ -13,6 +13,7 @@ from candlecast.shared.core.card_sections import (
     Backtest,
     Baselines,
     CalibrationInfo,
+    DriftReference,
     FeatureSetInfo,
     Folds,
     GateInfo,
@@ -62,6 +63,10 @@ class CardDraft(BaseModel):
     feature_importance: list[Importance] = Field(description="Total gain per feature, largest first")
     gate: GateInfo
     forecast: ForecastInfo | None = Field(default=None, description="The path forecaster on the holdout")
+    drift: DriftReference | None = Field(
+        default=None,
+        description="Each feature's training distribution, for live drift (PSI); None in older cards",
+    )
     plots: list[str] = Field(default_factory=list, description="PNG files beside the card")
     notes: list[str] = Field(default_factory=list)
 

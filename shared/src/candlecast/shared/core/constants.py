@@ -17,6 +17,7 @@ GROUP_PREDICTOR = "predictor"
 GROUP_TRAINER = "trainer"
 GROUP_RECORDER = "recorder"  # writes every valid bar on `bars` to the bar store
 GROUP_SCORER = "scorer"  # joins predictions with the bars that came true (`scores`)
+GROUP_DRIFT = "drift"  # the scorer's drift monitor: feature rows against the champion's training rows
 
 MODELS_DIR = "models"
 BARS_DIR = "bars"

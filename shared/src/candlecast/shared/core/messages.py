@@ -307,12 +307,6 @@ class ModelLoaded(Message):
     at: TsMs = Field(description="UTC epoch ms when it was swapped in")
 
 
-Event = Annotated[
-    ModelPromoted | ModelRejected | TrainingProgress | TrainingFailed | ModelRefused | ModelLoaded,
-    Field(discriminator="event"),
-]
-
-
 class DeadLettered(Message):
     """A message no consumer could process, kept with the reason."""
 
@@ -329,3 +323,37 @@ class DeadLettered(Message):
     deliveries: int = Field(default=1, ge=1, description="Times it was delivered before it was given up")
     size: int = Field(default=0, ge=0, description="Size of the original entry data in bytes (0: unknown)")
     truncated: bool = Field(default=False, description="True when `payload` keeps only a prefix of the data")
+
+
+class FeatureDrift(BaseModel):
+    """One feature's PSI over the live window."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str = Field(description="Feature name")
+    psi: float = Field(ge=0, description="Population stability index against the training rows")
+
+
+class DriftDetected(Message):
+    """The champion's live feature rows no longer look like its training rows (PSI above a threshold)."""
+
+    event: Literal["drift_detected"] = "drift_detected"
+    model_version: str = Field(description="The champion whose training distribution was compared")
+    timeframe: Timeframe = Field(description="Bar length of the rows compared")
+    window_rows: int = Field(ge=1, description="Live rows in the window (all symbols pooled)")
+    threshold: float = Field(gt=0, description="PSI above which drift is reported")
+    max_psi: float = Field(ge=0, description="The largest feature PSI")
+    features: list[FeatureDrift] = Field(description="The 10 features with the largest PSI, largest first")
+    at: TsMs = Field(description="UTC epoch ms when it was detected")
+
+
+Event = Annotated[
+    ModelPromoted
+    | ModelRejected
+    | TrainingProgress
+    | TrainingFailed
+    | ModelRefused
+    | ModelLoaded
+    | DriftDetected,
+    Field(discriminator="event"),
+]
