@@ -122,9 +122,13 @@ def test_bars_to_promoted_predictions_and_hot_reload(stack, tmp_path: Path) -> N
     v2 = second.stdout.split("promoted ")[1].split()[0]
     assert v2 != v1
     assert cli(env, "replay", str(market_file(tmp_path, "c.parquet", history + more, more))).returncode == 0
-    wait_for(lambda: client.xlen(keys_pred) >= 2 * len(SYMBOLS) * more, 60, fleet, "predictions by v2")
+    want = len(preds) + len(SYMBOLS) * (more + 1)  # the promotion's catch-up, one per symbol, then the rows
+    wait_for(lambda: client.xlen(keys_pred) >= want, 60, fleet, "predictions by v2")
     latest = entries(client, keys_pred)[len(preds) :]
-    assert len(latest) == len(SYMBOLS) * more
+    assert len(latest) == len(SYMBOLS) * (more + 1)
+    newest = {symbol: max(int(p["ts"]) for p in preds if p["symbol"] == symbol) for symbol in SYMBOLS}
+    caught_up = latest[: len(SYMBOLS)]
+    assert {(p["symbol"], p["ts"]) for p in caught_up} == set(newest.items()), "each symbol's latest row"
     assert {p["model_version"] for p in latest} == {v2}, "every predictor hot-reloads without a restart"
     assert_paths(latest)
     assert client.xlen("candlecast:dlq") == 0

@@ -129,8 +129,10 @@ async def test_serves_champion_to_both_streams_and_hot_swaps(redis_url, tmp_path
     await p.handle(await delivered(redis, p.keys.features, "predictor", rows(FS, 3, first_ts=4 * 300_000)))
 
     all_preds = await stream(redis, p.keys.predictions)
-    assert [x["model_version"] for x in all_preds] == [v1] * 4 + [v2] * 3
     assert all_preds == await stream(redis, p.keys.predictions_for("AAA"))
+    caught_up = all_preds.pop(4)  # the promotion's catch-up (tests/service/test_predictor_catchup_service.py)
+    assert (caught_up["ts"], caught_up["model_version"]) == (3 * 300_000, v2)
+    assert [x["model_version"] for x in all_preds] == [v1] * 4 + [v2] * 3
     want = [*served_probs(store, v1, 4), *served_probs(store, v2, 3)]
     assert [x["prob_up"] for x in all_preds] == want, "each row scored by the model serving its batch"
     assert len(set(want[:4])) > 1, "probabilities depend on the features"

@@ -171,7 +171,7 @@ async def test_rows_right_behind_a_promotion_wait_for_its_slow_load(redis_url, t
         await add_rows(redis, keys.features, 10, 50)  # idle predictor: read at once, loaded 1 s later
         await until(lambda: _has(redis, keys.predictions, 60), 10)
     versions = [p["model_version"] for p in await predictions(redis, keys.predictions)]
-    assert versions == [v1] * 10 + [v2] * 50
+    assert versions == [v1] * 10 + [v2] * 51, "v2's first: the promotion's catch-up of row 9"
     await redis.aclose()
 
 

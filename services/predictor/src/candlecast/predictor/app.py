@@ -23,6 +23,7 @@ from functools import partial
 from pydantic import TypeAdapter
 from redis.asyncio import Redis
 
+from candlecast.predictor.catchup import catch_up
 from candlecast.predictor.watcher import ModelWatcher
 from candlecast.shared.adapters import metrics
 from candlecast.shared.adapters.clock import now_ms
@@ -36,7 +37,7 @@ from candlecast.shared.adapters.shutdown import run_until_stopped
 from candlecast.shared.adapters.tasks import cancel_and_wait, unless_stopped
 from candlecast.shared.core.artifact import announcement_mismatch
 from candlecast.shared.core.constants import GROUP_PREDICTOR
-from candlecast.shared.core.entries import Entry, Origin, dead_letter, decode
+from candlecast.shared.core.entries import Decoded, Entry, Origin, dead_letter, decode
 from candlecast.shared.core.messages import FeaturesComputed, ModelLoaded, ModelPromoted, ModelRefused
 from candlecast.shared.core.ports import ModelStore
 from candlecast.shared.core.serving import Served, predict_batch, refusal, triage
@@ -77,7 +78,7 @@ class Predictor:
         await self._swap(Served(model, version), card.sha256)
 
     async def handle(self, entries: list[Entry]) -> None:
-        decoded = decode(entries, ROW, self.origin, now_ms(), self.settings.max_entry_bytes)
+        decoded = self.decode_rows(entries)
         if decoded.ok:
             self.rows_hash = decoded.ok[-1][1].feature_set.hash  # what a first model is checked against
         if self.watcher is not None and entries:
@@ -96,6 +97,10 @@ class Predictor:
             outbox.add_data(self.keys.predictions_for(row.symbol), data, source)
         outbox.ack(self.keys.features, GROUP_PREDICTOR, [e.id for e in entries])
         await commit(self.redis, outbox)
+
+    def decode_rows(self, entries: list[Entry]) -> Decoded[FeaturesComputed]:
+        """Feature rows, and dead letters for entries that are not (the handler's and the catch-up's)."""
+        return decode(entries, ROW, self.origin, now_ms(), self.settings.max_entry_bytes)
 
     async def _wait_for_model(self, n: int) -> Served:
         """Hold the batch (unacked, so the subscriber reads no further) until a model is served."""
@@ -130,7 +135,10 @@ class Predictor:
         if reason:
             await self._refuse(event.version, reason)
             return
-        await self._swap(Served(model, event.version), card.sha256)
+        before, served = self.served, Served(model, event.version)
+        await self._swap(served, card.sha256)
+        if before is None or before.version != served.version:  # re-promoting the served model: nothing
+            await catch_up(self.redis, self.settings, served, self.decode_rows)  # the latest rows, at once
 
     async def _swap(self, served: Served, sha256: str) -> None:
         """Serve `served` from the next batch on, then say so on events."""
