@@ -26,8 +26,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from candlecast.shared.core.feature_rows import FeatureRow
 from candlecast.shared.core.features import DEFAULT, compute
-from candlecast.shared.core.messages import FeaturesComputed
 
 START = 1_700_000_000_000 // 300_000 * 300_000
 SYMBOLS = ["SYM00", "SYM01"]
@@ -82,7 +82,7 @@ def trainer(home: Path, retrains: int) -> None:
     print(f"trainer_rss_mb_growth: {after - before:+.1f}")
 
 
-def feature_rows(home: Path) -> list[FeaturesComputed]:
+def feature_rows(home: Path) -> list[FeatureRow]:
     """Real feature rows (the DEFAULT set) of the newest bars in the store."""
     from candlecast.shared.adapters.barstore import BarStore
 
@@ -91,12 +91,7 @@ def feature_rows(home: Path) -> list[FeaturesComputed]:
     close = dict(zip(bars.ts.tolist(), bars.close.tolist(), strict=True))
     out = []
     for ts, values in zip(rows.ts.tolist()[-500:], rows.values.tolist()[-500:], strict=True):
-        out.append(
-            FeaturesComputed(
-                symbol=bars.symbol, timeframe="5m", ts=ts, feature_set=DEFAULT.id,
-                values=dict(zip(rows.names, values, strict=True)), close=close[ts],
-            )
-        )  # fmt: skip
+        out.append(FeatureRow(bars.symbol, "5m", ts, DEFAULT.id, values, close[ts]))
     return out
 
 
@@ -105,6 +100,7 @@ async def predictor(home: Path, swaps: int) -> None:
 
     from candlecast.cli.embedded import local_redis
     from candlecast.predictor.app import Predictor
+    from candlecast.shared.adapters.feature_wire import encode_rows
     from candlecast.shared.adapters.file_registry import FileModelStore
     from candlecast.shared.adapters.redis_streams import ensure_group, reply_rows
     from candlecast.shared.core.cards import event_metrics
@@ -133,9 +129,9 @@ async def predictor(home: Path, swaps: int) -> None:
             await p.on_promoted(event)
             if p.served is None or p.served.version != version:
                 raise RuntimeError(f"{version} was not swapped in")
-            for k in range(ROWS_PER_SWAP):
-                row = rows[(fed + k) % len(rows)]
-                await redis.xadd(p.keys.features, {DATA_FIELD: row.model_dump_json()}, maxlen=1_000)
+            batch = [rows[(fed + k) % len(rows)] for k in range(ROWS_PER_SWAP)]
+            for data in encode_rows(batch):
+                await redis.xadd(p.keys.features, {DATA_FIELD: data}, maxlen=1_000)
             fed += ROWS_PER_SWAP
             reply = await redis.xreadgroup(GROUP_PREDICTOR, "bench", {p.keys.features: ">"}, count=100)
             await p.handle([entry_from_fields(i, f) for _, entries in reply_rows(reply) for i, f in entries])

@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 import redis
 
 from candlecast.cli.embedded import local_redis
+from candlecast.shared.core.feature_rows import names_of
 from candlecast.shared.core.features import DEFAULT
 from tests.support.fleet import Fleet
 
@@ -63,7 +64,9 @@ def main() -> None:
     }
     names = [n for n in table.column_names if n not in ("ts", "symbol", "timeframe")]
     offline = np.column_stack([table[n].to_numpy() for n in names])
-    got = np.array([[r["values"][n] for n in names] for r in online])
+    order = names_of(online[0]["feature_set"]["hash"]) or ()  # the rows' values are in this order
+    at = {name: i for i, name in enumerate(order)}
+    got = np.array([[r["values"][at[n]] for n in names] for r in online])
     rows = np.array([index[r["symbol"], r["ts"]] for r in online])
     want = offline[rows]
     rel = np.abs(got - want) / np.maximum(np.abs(want), 1e-300)

@@ -29,8 +29,8 @@ from candlecast.shared.adapters.prediction_wire import encode_predictions
 from candlecast.shared.adapters.wire import encode
 from candlecast.shared.core.bars import Bars
 from candlecast.shared.core.constants import CARD_FILE
+from candlecast.shared.core.feature_rows import FeatureRow
 from candlecast.shared.core.features import compute, get_feature_set
-from candlecast.shared.core.messages import FeaturesComputed
 from candlecast.shared.core.serving import Served, matrix, predict_batch, triage
 from candlecast.trainer.config import TrainConfig
 from candlecast.trainer.forecast_config import ForecastConfig
@@ -39,7 +39,7 @@ from tests.support.predictions import messages
 
 DATA = [Path("tests/data/BTCUSDT_5m.parquet"), Path("tests/data/ETHUSDT_5m.parquet")]
 BATCH = 256
-Serve = Callable[[Served, Sequence[FeaturesComputed]], list[bytes]]
+Serve = Callable[[Served, Sequence[FeatureRow]], list[bytes]]
 GOALS = {"batched": 50.0, "single_p99": 0.5, "path300": 10.0}  # us/row, ms, ms
 
 
@@ -65,29 +65,24 @@ def load(folder: Path) -> Served:
     return Served(read_model(folder, sha256), folder.name)
 
 
-def feature_rows(served: Served, series: Sequence[Bars]) -> list[FeaturesComputed]:
+def feature_rows(served: Served, series: Sequence[Bars]) -> list[FeatureRow]:
     fs = served.model.feature_set
-    out: list[FeaturesComputed] = []
+    out: list[FeatureRow] = []
     for bars in series:
         rows = compute(bars, get_feature_set(fs.name))
         close = dict(zip(bars.ts.tolist(), bars.close.tolist(), strict=True))
         for ts, values in zip(rows.ts.tolist(), rows.values.tolist(), strict=True):
-            out.append(
-                FeaturesComputed(
-                    symbol=bars.symbol, timeframe=bars.timeframe, ts=ts, feature_set=fs,
-                    values=dict(zip(rows.names, values, strict=True)), close=close[ts],
-                )
-            )  # fmt: skip
+            out.append(FeatureRow(bars.symbol, bars.timeframe, ts, fs, values, close[ts]))
     return out
 
 
-def serve(served: Served, rows: Sequence[FeaturesComputed]) -> list[bytes]:
+def serve(served: Served, rows: Sequence[FeatureRow]) -> list[bytes]:
     """The predictor's path between decode and commit."""
     usable, _ = triage(served, rows)
     return encode_predictions(predict_batch(served, usable, produced_at=0))
 
 
-def serve_pydantic(served: Served, rows: Sequence[FeaturesComputed]) -> list[bytes]:
+def serve_pydantic(served: Served, rows: Sequence[FeatureRow]) -> list[bytes]:
     """The path before: a validated PredictionMade (OhlcStep and band objects) per row, then its JSON."""
     usable, _ = triage(served, rows)
     return [encode(m) for m in messages(predict_batch(served, usable, produced_at=0))]
@@ -106,7 +101,7 @@ def timed(call: Callable[[], object], times: int) -> list[float]:
 
 
 def figures(
-    s12: Served, s300: Served, rows: list[FeaturesComputed], args: argparse.Namespace, serve: Serve = serve
+    s12: Served, s300: Served, rows: list[FeatureRow], args: argparse.Namespace, serve: Serve = serve
 ) -> dict[str, float]:
     n = len(rows) - BATCH
     batches = [rows[(i * 97) % n : (i * 97) % n + BATCH] for i in range(args.repeats)]
@@ -124,7 +119,7 @@ def figures(
     }
 
 
-def parts(served: Served, rows: list[FeaturesComputed], repeats: int) -> None:
+def parts(served: Served, rows: list[FeatureRow], repeats: int) -> None:
     """Where a 256-row batch's time goes (medians, us/row)."""
     batch, model = rows[:BATCH], served.model
     X = matrix(model, batch)

@@ -68,7 +68,7 @@ def test_service_rows_equal_batch_rows_exactly(redis_url: str, tmp_path: Path) -
     columns = {name: table[name].to_numpy() for name in DEFAULT.names}
     for row in online:
         i = expected[row["symbol"], row["ts"]]
-        got = np.array([row["values"][n] for n in DEFAULT.names])
+        got = np.array(row["values"])  # in DEFAULT.names' order
         want = np.array([columns[n][i] for n in DEFAULT.names])
         assert np.array_equal(got, want), f"{row['symbol']} {row['ts']} differs"
     assert client.xlen("candlecast:dlq") == 0

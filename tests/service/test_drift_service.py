@@ -12,11 +12,13 @@ from redis.asyncio import Redis
 from candlecast.predictor.drift import DriftMonitor
 from candlecast.predictor.scorer import ScorerSettings
 from candlecast.shared.adapters import metrics
+from candlecast.shared.adapters.feature_wire import encode_rows
 from candlecast.shared.adapters.file_registry import FileModelStore
 from candlecast.shared.core.constants import GROUP_DRIFT
 from candlecast.shared.core.drift import reference
 from candlecast.shared.core.entries import Entry
-from candlecast.shared.core.messages import DriftDetected, FeaturesComputed, RetrainModel
+from candlecast.shared.core.feature_rows import FeatureRow
+from candlecast.shared.core.messages import DriftDetected, RetrainModel
 from candlecast.shared.core.model import UpModel
 from tests.support.models import FS, OTHER, card_draft, tiny_booster
 from tests.support.streams import delivered
@@ -39,17 +41,11 @@ def promote(home: Path, now: int) -> str:
 
 
 def rows(n: int, seed: int, shift: tuple[float, ...] = (0, 0, 0, 0), fs=FS) -> list[Entry]:
-    """Rows of two symbols on the wire."""
+    """Rows of two symbols on the wire, values in NAMES' order (the card's, as FS is unknown here)."""
     X = np.random.default_rng(seed).normal(size=(n, len(NAMES))) + np.array(shift)
     symbols = ("AAA", "BBB")
-    made = [
-        FeaturesComputed(
-            symbol=symbols[i % 2], timeframe="5m", ts=i * TF, feature_set=fs,
-            values=dict(zip(NAMES, x.tolist(), strict=True)), close=1.0,
-        )
-        for i, x in enumerate(X)
-    ]  # fmt: skip
-    return [Entry("0-0", m.model_dump_json().encode()) for m in made]
+    made = [FeatureRow(symbols[i % 2], "5m", i * TF, fs, x.tolist(), 1.0) for i, x in enumerate(X)]
+    return [Entry("0-0", data) for data in encode_rows(made)]
 
 
 async def feed(monitor: DriftMonitor, entries: list[Entry]) -> None:

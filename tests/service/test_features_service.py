@@ -14,7 +14,8 @@ from candlecast.ingest.synthetic import synthetic_bars
 from candlecast.shared.adapters.redis_streams import ensure_group
 from candlecast.shared.core.bars import Bars
 from candlecast.shared.core.entries import Entry, entry_from_fields
-from candlecast.shared.core.features import DEFAULT, compute, warmup_bars
+from candlecast.shared.core.features import DEFAULT, SEED, compute, warmup_bars
+from candlecast.shared.core.messages import FEATURES_SCHEMA_VERSION
 
 pytestmark = pytest.mark.redis
 
@@ -64,10 +65,53 @@ async def test_rows_match_batch_and_restart_resumes_from_checkpoint(redis_url, t
     rows = await rows_of(redis, s.keys.features)
     expected = compute(bars, DEFAULT)
     assert [r["ts"] for r in rows] == expected.ts.tolist()
-    got = np.array([[r["values"][n] for n in expected.names] for r in rows])
+    got = np.array([r["values"] for r in rows])  # an array in the feature set's order
     assert np.array_equal(got, expected.values), "online service rows must equal the batch engine exactly"
+    assert {r["schema_version"] for r in rows} == {FEATURES_SCHEMA_VERSION}
     assert all(r["feature_set"]["hash"] == DEFAULT.hash for r in rows)
     assert (await redis.xpending(s.keys.bars, s.group))["pending"] == 0
+    await redis.aclose()
+
+
+@pytest.mark.parametrize("feature_set", [DEFAULT, SEED], ids=lambda f: f.name)
+async def test_the_first_batch_publishes_the_names_in_the_order_of_the_values(
+    redis_url, tmp_path, feature_set
+) -> None:
+    s = settings(redis_url, tmp_path)
+    redis = Redis.from_url(redis_url)
+    await ensure_group(redis, s.keys.bars, s.group)
+    assert await redis.hget(s.keys.feature_sets, feature_set.hash) is None
+    bars = market(warmup_bars(feature_set) + 40)
+    await add_bars(redis, s.keys.bars, as_json(bars))
+    await FeaturesWorker(redis, s, feature_set).handle(await read_group(redis, s))
+
+    published = json.loads(await redis.hget(s.keys.feature_sets, feature_set.hash))
+    assert published == {
+        "name": feature_set.name, "version": feature_set.version, "hash": feature_set.hash,
+        "names": list(feature_set.names),
+    }  # fmt: skip
+    assert await redis.hkeys(s.keys.feature_sets) == [feature_set.hash.encode()]
+    rows = await rows_of(redis, s.keys.features)
+    expected = compute(bars, feature_set)
+    assert len(rows) == len(expected) > 0
+    for row, values in zip(rows, expected.values.tolist(), strict=True):
+        assert row["feature_set"] == {"name": feature_set.name, "version": 1, "hash": feature_set.hash}
+        by_name = dict(zip(published["names"], row["values"], strict=True))  # what a plain-JSON reader does
+        assert by_name == dict(zip(expected.names, values, strict=True))
+        assert row["values"] == values, "by position, exactly"
+
+    more = synthetic_bars(["AAA"], "5m", START, len(bars) + 4, seed=11)[0].take(slice(len(bars), None))
+    await redis.delete(s.keys.feature_sets)
+    worker = FeaturesWorker(redis, s, feature_set)
+    await add_bars(redis, s.keys.bars, as_json(more.take(slice(0, 2))))
+    await worker.handle(await read_group(redis, s))
+    again = await redis.hget(s.keys.feature_sets, feature_set.hash)
+    assert json.loads(again) == published, "a new worker publishes them again"
+    await redis.delete(s.keys.feature_sets)
+    await add_bars(redis, s.keys.bars, as_json(more.take(slice(2, None))))
+    await worker.handle(await read_group(redis, s))
+    assert await redis.exists(s.keys.feature_sets) == 0, "once per start, not with every batch"
+    assert len(await rows_of(redis, s.keys.features)) == len(expected) + 4
     await redis.aclose()
 
 

@@ -38,7 +38,7 @@ def rows(symbols: tuple[str, ...], n: int, first: int = 0) -> list[Entry]:
                 timeframe="5m",
                 ts=i * TF_MS,
                 feature_set=FS,
-                values={"f1": (i + k) / 10 - 0.5, "f2": 0.1},
+                values=[(i + k) / 10 - 0.5, 0.1],
                 close=100.0,
             )
             out.append(Entry("*", row.model_dump_json().encode()))

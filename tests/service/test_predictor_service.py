@@ -45,7 +45,7 @@ def rows(fs: FeatureSetId, n: int, first_ts: int = 0) -> list[Entry]:
             timeframe="5m",
             ts=first_ts + i * 300_000,
             feature_set=fs,
-            values={"f1": i / n - 0.5, "f2": 0.1},
+            values=[i / n - 0.5, 0.1],  # f1, f2: the model's order (FS is not a known set)
             close=100.0,
         )
         out.append(Entry(f"{i + 1}-0", row.model_dump_json().encode()))
@@ -161,16 +161,14 @@ async def test_refuses_model_with_other_feature_set_and_keeps_serving(redis_url,
 
     other = await delivered(redis, p.keys.features, "predictor", rows(OTHER, 1, first_ts=10**9))
     await p.handle(other)  # rows the champion can't read: dead letter
-    short = FeaturesComputed(
-        symbol="AAA", timeframe="5m", ts=7, feature_set=FS, values={"f1": 0.1}, close=1.0
-    )
+    short = FeaturesComputed(symbol="AAA", timeframe="5m", ts=7, feature_set=FS, values=[0.1], close=1.0)
     lacking = [Entry("99-0", short.model_dump_json().encode())]
     lacking = await delivered(redis, p.keys.features, "predictor", lacking)
     await p.handle(lacking)
     dead = await stream(redis, p.keys.dlq)
     assert [d["entry_id"] for d in dead] == [other[0].id, lacking[0].id]
     assert "does not match model" in dead[0]["reason"]
-    assert "lacks 1 of the model's features" in dead[1]["reason"]
+    assert dead[1]["reason"] == "row has 1 values; feature set t has 2"
     assert await redis.xlen(p.keys.predictions) == 2, "only the two rows before the refusal were served"
     await redis.aclose()
 

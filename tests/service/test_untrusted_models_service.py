@@ -70,9 +70,7 @@ async def champion_v1(redis_url: str, home: Path) -> Harness:
 
 async def feed(redis: Redis, p: Predictor, ts: int) -> None:
     """One feature row, delivered to `p` through its group as the service would read it."""
-    row = FeaturesComputed(
-        symbol="AAA", timeframe="5m", ts=ts, feature_set=FS, values={"f1": 0.2, "f2": 0.1}, close=1.0
-    )
+    row = FeaturesComputed(symbol="AAA", timeframe="5m", ts=ts, feature_set=FS, values=[0.2, 0.1], close=1.0)
     await ensure_group(redis, p.keys.features, GROUP_PREDICTOR)
     await redis.xadd(p.keys.features, {DATA_FIELD: row.model_dump_json()})
     reply = await redis.xreadgroup(GROUP_PREDICTOR, "p1", {p.keys.features: ">"}, count=10)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from candlecast.shared.core.feature_rows import Row
 from candlecast.shared.core.forecast import PricePaths
-from candlecast.shared.core.messages import FeaturesComputed, PredictionMade
+from candlecast.shared.core.messages import PredictionMade
 from candlecast.shared.core.serving import Predictions, Served, predict_batch
 
 Step = dict[str, float | int | dict[str, float]]
@@ -50,6 +51,6 @@ def messages(batch: Predictions) -> list[PredictionMade]:
     ]
 
 
-def predict(served: Served, rows: Sequence[FeaturesComputed], produced_at: int) -> list[PredictionMade]:
+def predict(served: Served, rows: Sequence[Row], produced_at: int) -> list[PredictionMade]:
     """P(up) (calibrated) for each row and, with a forecaster, its path (median and band, in prices)."""
     return messages(predict_batch(served, rows, produced_at)) if rows else []

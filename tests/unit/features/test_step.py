@@ -35,7 +35,7 @@ def test_rows_are_the_batch_engine_rows_with_their_bar_close() -> None:
     result = step(series, entries(bars.to_messages()), SEED, ORIGIN, NOW)
     expected = compute(bars, SEED)
     assert [r.ts for r in result.rows] == expected.ts.tolist()
-    assert np.array_equal([[r.values[n] for n in SEED.names] for r in result.rows], expected.values)
+    assert np.array_equal([r.values for r in result.rows], expected.values)
     assert [r.close for r in result.rows] == bars.close[-len(expected) :].tolist()
     assert {r.feature_set.hash for r in result.rows} == {SEED.hash}
     assert result.dead == []
@@ -103,7 +103,7 @@ def test_series_are_advanced_separately() -> None:
     result = step(series, entries(mixed), SEED, ORIGIN, NOW)
     for bars in (a, b):
         own = [r for r in result.rows if r.symbol == bars.symbol]
-        assert np.array_equal([[r.values[n] for n in SEED.names] for r in own], compute(bars, SEED).values)
+        assert np.array_equal([r.values for r in own], compute(bars, SEED).values)
 
 
 def test_partition_of_is_stable_across_processes_and_spreads_symbols() -> None:

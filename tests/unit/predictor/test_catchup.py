@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from candlecast.predictor.catchup import TAIL, Seen, Target, pick_rows, target
-from candlecast.shared.core.messages import FeaturesComputed
+from candlecast.shared.core.feature_rows import FeatureRow
 from tests.support.models import FS, OTHER
 
 STREAM = "candlecast:predictions:AAA"
@@ -13,10 +15,8 @@ def seen(ts: int, version: str, timeframe: str = "5m") -> Seen:
     return Seen(symbol="AAA", timeframe=timeframe, ts=ts, model_version=version)
 
 
-def row(symbol: str, ts: int, timeframe: str = "5m", fs=FS) -> FeaturesComputed:
-    return FeaturesComputed(
-        symbol=symbol, timeframe=timeframe, ts=ts, feature_set=fs, values={"f1": 0.0}, close=1.0
-    )
+def row(symbol: str, ts: int, timeframe: str = "5m", fs=FS) -> FeatureRow:
+    return FeatureRow(symbol=symbol, timeframe=timeframe, ts=ts, feature_set=fs, values=[0.0], close=1.0)
 
 
 def test_the_newest_predictions_row_is_the_target() -> None:
@@ -51,5 +51,5 @@ def test_pick_rows_keeps_the_wanted_rows_of_the_models_timeframe_and_feature_set
 
 
 def test_pick_rows_keeps_the_first_of_a_row_seen_twice() -> None:
-    first, again = row("AAA", 2), row("AAA", 2).model_copy(update={"close": 2.0})
+    first, again = row("AAA", 2), replace(row("AAA", 2), close=2.0)
     assert pick_rows([first, again], {("AAA", 2)}, "5m", FS.hash) == {("AAA", 2): first}

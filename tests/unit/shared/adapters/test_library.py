@@ -85,11 +85,12 @@ def home(tmp_path: Path, models: tuple[UpModel, UpModel]) -> Path:
 
 
 def rows_of(features: FeatureRows, bars: Bars, picks: list[int]) -> list[FeaturesComputed]:
+    """The features stream's rows: values in CORE's order (the order the model was trained in)."""
     close = dict(zip(bars.ts.tolist(), bars.close.tolist(), strict=True))
     return [
         FeaturesComputed(
             symbol="BTCUSDT", timeframe="5m", ts=int(features.ts[i]), feature_set=CORE.id,
-            values=dict(zip(features.names, features.values[i].tolist(), strict=True)),
+            values=features.values[i].tolist(),
             close=close[int(features.ts[i])],
         )
         for i in picks
@@ -107,7 +108,8 @@ def test_same_numbers_as_the_predictor_service(home, features, bars) -> None:
         path = predictor.forecast(row.values, row.close, row.ts)
         assert len(path) == STEPS
         assert path.steps() == message.forecast
-    X = np.array([[r.values[n] for n in predictor.feature_names] for r in rows])
+    assert predictor.feature_names == CORE.names == tuple(features.names)
+    X = np.array([r.values for r in rows])
     batch = predictor.predict_proba_up_batch(X)
     assert batch.tolist() == [m.prob_up for m in published]
     assert not np.allclose(batch, predictor.model.raw_proba(X)), "the calibrated probability is served"

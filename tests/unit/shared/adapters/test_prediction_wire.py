@@ -22,7 +22,7 @@ def random_rows(n: int, seed: int) -> list[FeaturesComputed]:
         FeaturesComputed(
             symbol=SYMBOLS[i % len(SYMBOLS)], timeframe=("1m", "5m", "4h")[i % 3],
             ts=int(rng.integers(0, 2**41)), feature_set=FS, close=float(rng.lognormal(0, 6)),
-            values={"f1": float(rng.uniform(-0.6, 0.6)), "f2": float(rng.lognormal(-6, 2))},
+            values=[float(rng.uniform(-0.6, 0.6)), float(rng.lognormal(-6, 2))],
         )
         for i in range(n)
     ]  # fmt: skip

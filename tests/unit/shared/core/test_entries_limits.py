@@ -7,6 +7,7 @@ import json
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
+from candlecast.shared.adapters.feature_wire import decode_rows
 from candlecast.shared.core.entries import (
     MAX_REASON_CHARS,
     Entry,
@@ -15,13 +16,13 @@ from candlecast.shared.core.entries import (
     dead_letter,
     decode,
 )
+from candlecast.shared.core.features import CORE
 from candlecast.shared.core.messages import (
     MAX_ID_CHARS,
     MAX_SYMBOLS,
     BarClosed,
     Command,
     DeadLettered,
-    FeaturesComputed,
     PromoteModel,
     RetrainModel,
     RollbackModel,
@@ -111,11 +112,24 @@ def test_an_unknown_command_is_named_and_a_huge_tag_not_echoed() -> None:
 
 
 def test_a_huge_key_in_the_error_location_is_clipped() -> None:
-    row = {"symbol": "X", "timeframe": "5m", "ts": 0, "close": 1.0, "values": {"k" * 50_000: "nope"}}
-    row["feature_set"] = {"name": "core", "version": 1, "hash": "abc"}
-    (dead,) = decode([Entry("1-0", json.dumps(row).encode())], TypeAdapter(FeaturesComputed), ORIGIN, 7).dead
-    assert dead.reason.startswith("schema check failed at values.kkk")
+    huge = json.dumps({"k" * 50_000: "nope"}).encode()  # a by-name map, as version-1 feature rows were
+    (dead,) = decode([Entry("1-0", huge)], TypeAdapter(dict[str, float]), ORIGIN, 7).dead
+    assert dead.reason.startswith("schema check failed at kkk")
     assert "valid number" in dead.reason
+    assert len(dead.reason) <= LONGEST_REASON
+
+
+def test_a_huge_key_in_a_feature_row_is_not_echoed() -> None:
+    row = {"symbol": "X", "timeframe": "5m", "ts": 0, "close": 1.0, "values": {"k" * 50_000: "nope"}}
+    for fs in (CORE.id.model_dump(), {"name": "core", "version": 1, "hash": "abc"}):  # known, unknown
+        data = json.dumps({**row, "feature_set": fs}).encode()
+        (dead,) = decode_rows([Entry("1-0", data)], ORIGIN, 7).dead
+        assert dead.reason.startswith("not a feature row: values ")
+        assert "kkk" not in dead.reason
+        assert len(dead.reason) <= LONGEST_REASON
+    wide = {**row, "values": [1.0], "feature_set": {"name": "k" * 50_000, "version": 0, "hash": "a"}}
+    (dead,) = decode_rows([Entry("1-0", json.dumps(wide).encode())], ORIGIN, 7).dead
+    assert dead.reason.startswith("not a feature row: feature_set must be")
     assert len(dead.reason) <= LONGEST_REASON
 
 

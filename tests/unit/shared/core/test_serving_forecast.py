@@ -26,7 +26,7 @@ def rows(n: int, seed: int = 3, ts0: int = 1_770_000_000_000) -> list[FeaturesCo
         FeaturesComputed(
             symbol="AAA", timeframe="5m", ts=ts0 + i * BAR_MS, feature_set=FS,
             close=float(rng.uniform(50, 5e4)),
-            values={"f1": float(rng.uniform(-0.2, 0.2)), "f2": float(rng.lognormal(-6, 1))},
+            values=[float(rng.uniform(-0.2, 0.2)), float(rng.lognormal(-6, 1))],
         )
         for i in range(n)
     ]  # fmt: skip

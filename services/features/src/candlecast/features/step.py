@@ -17,14 +17,9 @@ from candlecast.shared.core.admission import Jump, Recent, Rules, duplicate_kind
 from candlecast.shared.core.admission import values_of as bar_values
 from candlecast.shared.core.bars import Bars
 from candlecast.shared.core.entries import Entry, Origin, dead_letter, id_key
+from candlecast.shared.core.feature_rows import FeatureRow
 from candlecast.shared.core.features import FeatureRows, FeatureSet, FeatureState, advance, new_state
-from candlecast.shared.core.messages import (
-    SCHEMA_VERSION,
-    BarClosed,
-    DeadLettered,
-    FeaturesComputed,
-    ResetSeries,
-)
+from candlecast.shared.core.messages import BarClosed, DeadLettered, ResetSeries
 
 SeriesKey = tuple[str, str]
 DEFAULT_RULES = Rules()
@@ -43,7 +38,7 @@ class Series:
 
 @dataclass(slots=True)
 class StepResult:
-    rows: list[FeaturesComputed] = field(default_factory=list)
+    rows: list[FeatureRow] = field(default_factory=list)
     dead: list[DeadLettered] = field(default_factory=list)
     touched: set[SeriesKey] = field(default_factory=set)
     duplicates: int = 0
@@ -120,7 +115,7 @@ def _advance_all(
             continue
         current.recent = admit.taken  # the window already holds every absorbed bar
         if rows is not None:
-            result.rows.extend(to_messages(key, rows, bars_in, feature_set))
+            result.rows.extend(to_rows(key, rows, bars_in, feature_set))
     return result
 
 
@@ -166,22 +161,14 @@ class _Admit:
         return jump_refusal(self.last_ts, bar.ts, self.current.jump, self.rules)
 
 
-def to_messages(
+def to_rows(
     key: SeriesKey, rows: FeatureRows, bars: Sequence[BarClosed], feature_set: FeatureSet
-) -> list[FeaturesComputed]:
+) -> list[FeatureRow]:
+    """The kernel's rows, each with its bar's close; values stay numpy rows (encoded in one call each)."""
     symbol, timeframe = key
     close_at = {b.ts: b.close for b in bars}
-    names = rows.names
     fs_id = feature_set.id
-    return [  # built from the kernel's own output: construct, don't re-validate
-        FeaturesComputed.model_construct(
-            schema_version=SCHEMA_VERSION,
-            symbol=symbol,
-            timeframe=timeframe,
-            ts=ts,
-            feature_set=fs_id,
-            values=dict(zip(names, values, strict=True)),
-            close=close_at[ts],
-        )
-        for ts, values in zip(rows.ts.tolist(), rows.values.tolist(), strict=True)
+    return [
+        FeatureRow(symbol, timeframe, ts, fs_id, values, close_at[ts])
+        for ts, values in zip(rows.ts.tolist(), rows.values, strict=True)
     ]

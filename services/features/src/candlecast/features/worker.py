@@ -16,6 +16,7 @@ from redis.asyncio import Redis
 from candlecast.features.settings import FeaturesSettings
 from candlecast.features.step import Series, SeriesKey, StepResult, partition_of, step
 from candlecast.shared.adapters.clock import now_ms
+from candlecast.shared.adapters.feature_wire import encode_rows, names_json
 from candlecast.shared.adapters.redis_streams import Outbox, commit
 from candlecast.shared.core.admission import Recent
 from candlecast.shared.core.entries import Entry, Origin, decode, id_key
@@ -43,6 +44,7 @@ class FeaturesWorker:
         self.keys = settings.keys
         self.origin = Origin(self.keys.bars, settings.group, "features", settings.dlq_payload_chars)
         self.series: dict[SeriesKey, Series] = {}
+        self.names_published = False
 
     async def handle(self, entries: list[Entry]) -> None:
         now = self.clock()
@@ -59,17 +61,21 @@ class FeaturesWorker:
             for key in keys:  # a retry resumes from the committed checkpoint, not half-advanced state
                 self.series.pop(key, None)
             raise
+        self.names_published = True
         if result.duplicates:
             log.info("dropped %d exact duplicate bars", result.duplicates)
 
     def forget(self) -> None:
         """Drop every series' state: the next bar of each loads its checkpoint (if Redis still has one)."""
         self.series.clear()
+        self.names_published = False
 
     def _outbox(self, entries: list[Entry], result: StepResult, dead: list[DeadLettered]) -> Outbox:
         outbox = Outbox(self.settings.maxlen)
-        for row in result.rows:
-            outbox.add(self.keys.features, row)
+        if not self.names_published:  # the names of the values' order, once per (re)start
+            outbox.put_hash(self.keys.feature_sets, {self.feature_set.hash: names_json(self.feature_set)})
+        for data in encode_rows(result.rows):
+            outbox.add_data(self.keys.features, data)
         for letter in sorted(result.dead + dead, key=lambda d: id_key(d.entry_id)):
             outbox.add(self.keys.dlq, letter, letter.entry_id)  # once, however often committed
         for symbol, timeframe in result.touched:

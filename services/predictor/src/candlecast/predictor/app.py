@@ -20,7 +20,7 @@ import asyncio
 import logging
 from functools import partial
 
-from pydantic import TypeAdapter
+import numpy as np
 from redis.asyncio import Redis
 
 from candlecast.predictor.catchup import catch_up
@@ -28,6 +28,7 @@ from candlecast.predictor.watcher import ModelWatcher
 from candlecast.shared.adapters import metrics
 from candlecast.shared.adapters.clock import now_ms
 from candlecast.shared.adapters.connect import client, wait_until_up
+from candlecast.shared.adapters.feature_wire import decode_rows
 from candlecast.shared.adapters.file_registry import FileModelStore
 from candlecast.shared.adapters.health import Probe, serving
 from candlecast.shared.adapters.prediction_wire import encode_predictions
@@ -37,14 +38,14 @@ from candlecast.shared.adapters.shutdown import run_until_stopped
 from candlecast.shared.adapters.tasks import cancel_and_wait, unless_stopped
 from candlecast.shared.core.artifact import announcement_mismatch
 from candlecast.shared.core.constants import GROUP_PREDICTOR
-from candlecast.shared.core.entries import Decoded, Entry, Origin, dead_letter, decode
-from candlecast.shared.core.messages import FeaturesComputed, ModelLoaded, ModelPromoted, ModelRefused
+from candlecast.shared.core.entries import Decoded, Entry, Origin, dead_letter
+from candlecast.shared.core.feature_rows import FeatureRow, Row
+from candlecast.shared.core.messages import ModelLoaded, ModelPromoted, ModelRefused
 from candlecast.shared.core.ports import ModelStore
-from candlecast.shared.core.serving import Served, predict_batch, refusal, triage
+from candlecast.shared.core.serving import Served, predict_batch, refusal, scoreable
 from candlecast.shared.settings import Settings
 
 log = logging.getLogger("candlecast.predictor")
-ROW = TypeAdapter(FeaturesComputed)
 
 
 class Predictor:
@@ -88,8 +89,8 @@ class Predictor:
         outbox = Outbox(self.settings.maxlen)
         for dead in decoded.dead:
             outbox.add(self.keys.dlq, dead, dead.entry_id)
-        sources, rows = self._usable(served, decoded.ok, outbox, now)
-        batch = predict_batch(served, rows, now)
+        sources, rows, X = self._usable(served, decoded.ok, outbox, now)
+        batch = predict_batch(served, rows, now, X)
         for source, row, data in zip(sources, batch.rows, encode_predictions(batch), strict=True):
             # PredictionMade JSON, encoded once for both streams; written only if this commit acks
             # its row (a batch committed twice, or a row another replica took over, writes it once)
@@ -98,9 +99,9 @@ class Predictor:
         outbox.ack(self.keys.features, GROUP_PREDICTOR, [e.id for e in entries])
         await commit(self.redis, outbox)
 
-    def decode_rows(self, entries: list[Entry]) -> Decoded[FeaturesComputed]:
+    def decode_rows(self, entries: list[Entry]) -> Decoded[FeatureRow]:
         """Feature rows, and dead letters for entries that are not (the handler's and the catch-up's)."""
-        return decode(entries, ROW, self.origin, now_ms(), self.settings.max_entry_bytes)
+        return decode_rows(entries, self.origin, now_ms(), self.settings.max_entry_bytes)
 
     async def _wait_for_model(self, n: int) -> Served:
         """Hold the batch (unacked, so the subscriber reads no further) until a model is served."""
@@ -115,14 +116,14 @@ class Predictor:
         return self.served
 
     def _usable(
-        self, served: Served, rows: list[tuple[Entry, FeaturesComputed]], outbox: Outbox, now: int
-    ) -> tuple[list[str], list[FeaturesComputed]]:
-        """The entry ids and rows the model can score; the others are dead-lettered."""
-        usable, refused = triage(served, [row for _, row in rows])
+        self, served: Served, rows: list[tuple[Entry, FeatureRow]], outbox: Outbox, now: int
+    ) -> tuple[list[str], list[Row], np.ndarray]:
+        """The entry ids and rows the model can score, and their matrix; the others are dead-lettered."""
+        usable, refused, X = scoreable(served, [row for _, row in rows])
         for i, reason in refused:
             outbox.add(self.keys.dlq, dead_letter(self.origin, rows[i][0], reason, now), rows[i][0].id)
         skip = {i for i, _ in refused}
-        return [e.id for i, (e, _) in enumerate(rows) if i not in skip], usable
+        return [e.id for i, (e, _) in enumerate(rows) if i not in skip], usable, X
 
     async def on_promoted(self, event: ModelPromoted) -> None:
         try:

@@ -25,8 +25,8 @@ from candlecast.shared.adapters.prediction_wire import encode_predictions
 from candlecast.shared.adapters.redis_problems import redis_problem
 from candlecast.shared.core.constants import Keys
 from candlecast.shared.core.entries import Decoded, Entry
-from candlecast.shared.core.messages import FeaturesComputed
-from candlecast.shared.core.serving import Served, predict_batch, triage
+from candlecast.shared.core.feature_rows import FeatureRow
+from candlecast.shared.core.serving import Served, predict_batch, scoreable
 from candlecast.shared.settings import Settings
 
 log = logging.getLogger("candlecast.predictor")
@@ -34,7 +34,7 @@ TAIL = 16  # newest predictions read per symbol: a row's catch-ups sit together 
 CHUNK = 1_000  # feature entries per XREVRANGE
 CAP = 20_000  # feature entries searched at most for the latest rows
 
-Decoder = Callable[[list[Entry]], Decoded[FeaturesComputed]]
+Decoder = Callable[[list[Entry]], Decoded[FeatureRow]]
 RowKey = tuple[str, int]  # symbol, ts
 
 
@@ -80,10 +80,10 @@ def target(stream: str, tail: Sequence[tuple[str, Seen]], version: str, timefram
 
 
 def pick_rows(
-    rows: Sequence[FeaturesComputed], wanted: set[RowKey], timeframe: str, fs_hash: str
-) -> dict[RowKey, FeaturesComputed]:
+    rows: Sequence[FeatureRow], wanted: set[RowKey], timeframe: str, fs_hash: str
+) -> dict[RowKey, FeatureRow]:
     """The rows of `wanted` (symbol, ts) on the model's timeframe and feature set (the first of a twin)."""
-    out: dict[RowKey, FeaturesComputed] = {}
+    out: dict[RowKey, FeatureRow] = {}
     for r in rows:
         key = (r.symbol, r.ts)
         if key in wanted and key not in out and r.timeframe == timeframe and r.feature_set.hash == fs_hash:
@@ -120,12 +120,12 @@ async def _catch_up(redis: Redis, settings: Settings, served: Served, decode: De
             cap,
         )
     found = [t for t in targets if (t.symbol, t.ts) in rows]
-    usable, refused = triage(served, [rows[t.symbol, t.ts] for t in found])  # refused ones: skipped
+    usable, refused, X = scoreable(served, [rows[t.symbol, t.ts] for t in found])  # refused: skipped
     skip = {i for i, _ in refused}
     kept = [t for i, t in enumerate(found) if i not in skip]
     written = 0
     if kept:
-        batch = predict_batch(served, usable, now_ms())
+        batch = predict_batch(served, usable, now_ms(), X)
         catch_ups = [
             CatchUp(t.stream, t.seen, d) for t, d in zip(kept, encode_predictions(batch), strict=True)
         ]
@@ -147,11 +147,11 @@ async def find_targets(redis: Redis, keys: Keys, version: str, timeframe: str) -
 
 async def latest_rows(
     redis: Redis, keys: Keys, targets: Sequence[Target], decode: Decoder, served: Served, cap: int
-) -> Mapping[RowKey, FeaturesComputed]:
+) -> Mapping[RowKey, FeatureRow]:
     """The targets' feature rows, searched newest first among at most `cap` entries of `features`."""
     wanted = {(t.symbol, t.ts) for t in targets}
     model = served.model
-    found: dict[RowKey, FeaturesComputed] = {}
+    found: dict[RowKey, FeatureRow] = {}
     async for chunk in backwards(redis, keys.features, CHUNK, cap):
         rows = [row for _, row in decode(_among(chunk, wanted - found.keys())).ok]
         found |= pick_rows(rows, wanted - found.keys(), model.timeframe, model.feature_set.hash)

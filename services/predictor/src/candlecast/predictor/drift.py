@@ -13,28 +13,28 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from pydantic import Field, TypeAdapter
+from pydantic import Field
 from redis.asyncio import Redis
 
 from candlecast.shared.adapters import metrics
 from candlecast.shared.adapters.clock import now_ms
+from candlecast.shared.adapters.feature_wire import decode_rows
 from candlecast.shared.adapters.file_registry import FileModelStore
 from candlecast.shared.adapters.redis_streams import Outbox, commit
-from candlecast.shared.core.arrays import F64
+from candlecast.shared.core.arrays import F64, Index
 from candlecast.shared.core.cards import ModelCard
 from candlecast.shared.core.constants import GROUP_DRIFT
 from candlecast.shared.core.drift import Alarm, DriftWindow, FeaturePsi
-from candlecast.shared.core.entries import Entry, Origin, decode
-from candlecast.shared.core.messages import DriftDetected, FeatureDrift, FeaturesComputed, RetrainModel
+from candlecast.shared.core.entries import Entry, Origin
+from candlecast.shared.core.feature_rows import FeatureRow, names_of
+from candlecast.shared.core.messages import DriftDetected, FeatureDrift, RetrainModel
 from candlecast.shared.settings import Settings
 
 log = logging.getLogger("candlecast.drift")
 TOP = 10  # features named by a DriftDetected
-ROW = TypeAdapter(FeaturesComputed)
 
 
 class DriftSettings(Settings):
@@ -54,16 +54,17 @@ class Watched:
     card: ModelCard | None = None
     window: DriftWindow | None = None
     alarm: Alarm | None = None
+    columns: Index | None = None  # where each of the window's features sits in a row
+    width: int = 0  # values in a row of the card's feature set
 
-    def comparable(self, row: FeaturesComputed) -> bool:
-        """The champion's timeframe and feature set, with every feature the window watches."""
-        card, window = self.card, self.window
+    def comparable(self, row: FeatureRow) -> bool:
+        """The champion's timeframe and feature set, and as many values as that set has."""
+        card = self.card
         return (
             card is not None
-            and window is not None
             and row.timeframe == card.timeframe
             and row.feature_set.hash == card.feature_set_id.hash
-            and all(map(row.values.__contains__, window.names))
+            and len(row.values) == self.width
         )
 
 
@@ -78,14 +79,14 @@ class DriftMonitor:
 
     async def on_features(self, entries: list[Entry]) -> None:
         watched = await self._champion()
-        decoded = decode(entries, ROW, self.origin, now_ms(), self.settings.max_entry_bytes)
+        decoded = decode_rows(entries, self.origin, now_ms(), self.settings.max_entry_bytes)
         outbox = Outbox(self.settings.maxlen)
         for dead in decoded.dead:
             outbox.add(self.keys.dlq, dead, dead.entry_id)
-        if watched.window is not None:
+        if watched.window is not None and watched.columns is not None:
             rows = [row for _, row in decoded.ok if watched.comparable(row)]
             if rows:
-                watched.window.add(matrix(rows, watched.window.names))
+                watched.window.add(matrix(rows, watched.columns))
                 self._check(watched, outbox, entries[-1].id)
         outbox.ack(self.keys.features, GROUP_DRIFT, [e.id for e in entries])
         await commit(self.redis, outbox)
@@ -143,13 +144,26 @@ class DriftMonitor:
             log.info("drift: model %s has no training distribution in its card (retrain to add one)", version)
             return Watched(version, card)
         window = DriftWindow(card.drift, self.settings.drift_window)
+        names = row_names(card)
+        at = {name: i for i, name in enumerate(names)}
+        if not all(name in at for name in window.names):
+            log.warning("drift: model %s's card names features its feature set lacks: no drift", version)
+            return Watched(version, card)
+        columns = np.array([at[name] for name in window.names], dtype=np.intp)
         log.info("drift: watching model %s (%s), window %d rows", version, card.timeframe, window.capacity)
-        return Watched(version, card, window, Alarm(self.settings.drift_threshold))
+        return Watched(version, card, window, Alarm(self.settings.drift_threshold), columns, len(names))
 
 
-def matrix(rows: list[FeaturesComputed], names: Sequence[str]) -> F64:
+def row_names(card: ModelCard) -> tuple[str, ...]:
+    """The order of a row's values for the card's feature set (the card's own names if unknown here)."""
+    return names_of(card.feature_set_id.hash) or card.feature_set.names
+
+
+def matrix(rows: list[FeatureRow], columns: Index) -> F64:
     """(rows, features) in the window's feature order."""
-    return np.array([[row.values[name] for name in names] for row in rows], dtype=np.float64)
+    X = np.array([row.values for row in rows], dtype=np.float64).reshape(len(rows), -1)
+    out: F64 = X[:, columns]
+    return out
 
 
 def named(features: list[FeaturePsi]) -> str:

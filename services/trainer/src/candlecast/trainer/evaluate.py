@@ -12,7 +12,7 @@ from candlecast.shared.core.bars import Bars
 from candlecast.shared.core.card_sections import Latency
 from candlecast.shared.core.cards import CardDraft
 from candlecast.shared.core.drift import reference
-from candlecast.shared.core.messages import FeaturesComputed
+from candlecast.shared.core.feature_rows import FeatureRow
 from candlecast.shared.core.ports import Timer
 from candlecast.shared.core.scoring import log_loss
 from candlecast.shared.core.serving import Served, measure_latency
@@ -37,20 +37,19 @@ class Context:
     notes: tuple[str, ...] = ()
 
 
-def feature_rows(trained: Trained, limit: int = LATENCY_ROWS) -> list[FeaturesComputed]:
+def feature_rows(trained: Trained, limit: int = LATENCY_ROWS) -> list[FeatureRow]:
     """Holdout rows as the predictor receives them (close is not used by the model; set to 1)."""
     data, model = trained.data, trained.model
-    rows = trained.holdout[:limit]
     return [
-        FeaturesComputed(
+        FeatureRow(
             symbol=data.symbols[int(data.symbol[i])],
             timeframe=model.timeframe,
             ts=int(data.ts[i]),
             feature_set=model.feature_set,
-            values=dict(zip(model.feature_names, data.X[i].tolist(), strict=True)),
+            values=data.X[i].tolist(),  # the dataset's columns are the feature set's order
             close=1.0,
         )
-        for i in rows.tolist()
+        for i in trained.holdout[:limit].tolist()
     ]
 
 

@@ -93,6 +93,11 @@ class Keys:
         """String key: set once by the replica that publishes this scheduled retrain."""
         return f"{self.prefix}cron:retrain:{slot_ms}"
 
+    @property
+    def feature_sets(self) -> str:
+        """Hash: feature-set hash -> JSON {name, version, hash, names}, the order of a row's `values`."""
+        return f"{self.prefix}feature_sets"
+
     def feature_state(self, symbol: str, timeframe: str) -> str:
         """Hash holding the features worker's checkpoint for one series."""
         return f"{self.prefix}state:features:{symbol}:{timeframe}"

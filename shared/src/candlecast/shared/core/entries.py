@@ -97,6 +97,14 @@ def dead_letter(
     )
 
 
+def oversized(origin: Origin, entry: Entry, now_ms: int, max_bytes: int | None) -> DeadLettered | None:
+    """The dead letter of an entry over `max_bytes` (it is not parsed at all), else None."""
+    if max_bytes is None or len(entry.data) <= max_bytes:
+        return None
+    reason = f"entry of {len(entry.data)} bytes is over the {max_bytes}-byte limit of {origin.stream}"
+    return dead_letter(origin, entry, reason, now_ms)
+
+
 def decode(
     entries: Iterable[Entry],
     adapter: TypeAdapter[T],
@@ -108,9 +116,9 @@ def decode(
     An entry over `max_bytes` is dead-lettered without being parsed."""
     out: Decoded[T] = Decoded()
     for entry in entries:
-        if max_bytes is not None and len(entry.data) > max_bytes:
-            reason = f"entry of {len(entry.data)} bytes is over the {max_bytes}-byte limit of {origin.stream}"
-            out.dead.append(dead_letter(origin, entry, reason, now_ms))
+        too_big = oversized(origin, entry, now_ms, max_bytes)
+        if too_big is not None:
+            out.dead.append(too_big)
             continue
         try:
             out.ok.append((entry, adapter.validate_json(entry.data)))

@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 SCHEMA_VERSION = 1
+FEATURES_SCHEMA_VERSION = 2  # FeaturesComputed: values as an array in the feature set's order
 
 SYMBOL_PATTERN = r"^[A-Za-z0-9._:-]+$"  # also safe inside Redis key names and file names
 Symbol = Annotated[
@@ -119,8 +120,18 @@ class FeaturesComputed(Message):
     symbol: Symbol = Field(description="Instrument")
     timeframe: Timeframe = Field(description="Bar length")
     ts: TsMs = Field(description="UTC epoch ms of the bar's open")
+    schema_version: int = Field(
+        default=FEATURES_SCHEMA_VERSION,
+        ge=1,
+        description="2: `values` is an array in the feature set's order (1: an object of name to value)",
+    )
     feature_set: FeatureSetId = Field(description="Definitions that produced `values`")
-    values: dict[str, float] = Field(description="Feature name to value")
+    values: list[float] = Field(
+        description=(
+            "Feature values in the feature set's order; the names, once per feature set: "
+            "`HGET {prefix}feature_sets {feature_set.hash}` (and the README)"
+        )
+    )
     close: float = Field(gt=0, description="The bar's close, for forecasts in price units")
 
 

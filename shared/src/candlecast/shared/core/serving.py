@@ -8,19 +8,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from operator import itemgetter
+from functools import cache
 
 import numpy as np
 
 from candlecast.shared.core.arrays import F64
 from candlecast.shared.core.card_sections import Latency
+from candlecast.shared.core.feature_rows import Row, names_of
 from candlecast.shared.core.forecast import PricePaths, fast_price_paths
-from candlecast.shared.core.messages import MAX_TS_MS, FeaturesComputed
+from candlecast.shared.core.messages import MAX_TS_MS
 from candlecast.shared.core.model import UpModel
 from candlecast.shared.core.ports import Timer
 from candlecast.shared.core.timeframes import timeframe_ms
 
-LATENCY_PATH = "candlecast.shared.core.serving: triage + predict_batch"
+LATENCY_PATH = "candlecast.shared.core.serving: scoreable + predict_batch"
 WARMUP_CALLS = 10
 
 
@@ -32,18 +33,46 @@ class Served:
     version: str
 
 
-def matrix(model: UpModel, rows: Sequence[FeaturesComputed]) -> np.ndarray:
-    """(n, k) float64 in the model's feature order."""
-    pick = itemgetter(*model.feature_names)  # one C call per row, not one lookup per value
-    picked = [pick(row.values) for row in rows]
-    return np.array(picked, dtype=np.float64).reshape(len(rows), model.n_features)
+def matrix(model: UpModel, rows: Sequence[Row]) -> np.ndarray:
+    """(n, k) float64 in the model's feature order, from rows in their feature set's order.
+
+    ValueError if a value is not a finite number (rows are not validated one by one on read).
+    """
+    names = feature_names(model)
+    try:
+        X = np.array([row.values for row in rows]) if rows else np.empty((0, len(names)))
+    except ValueError:  # ragged
+        raise ValueError(f"feature values are not {len(names)} numbers a row") from None
+    if X.dtype.kind not in "fi":  # text, null, nested lists or booleans
+        raise ValueError("feature values are not all numbers")
+    if X.shape != (len(rows), len(names)):
+        raise ValueError(f"feature values are not {len(names)} numbers a row")
+    X = X.astype(np.float64, copy=False)
+    if not np.isfinite(X).all():
+        raise ValueError("feature values are not all finite")
+    cols = _columns(names, model.feature_names)
+    return X if cols is None else X[:, cols]
+
+
+@cache
+def _columns(row_names: tuple[str, ...], model_names: tuple[str, ...]) -> np.ndarray | None:
+    """Where each model feature sits in a row (None: the same order)."""
+    if row_names == model_names:
+        return None
+    at = {name: i for i, name in enumerate(row_names)}
+    return np.array([at[name] for name in model_names], dtype=np.intp)
+
+
+def feature_names(model: UpModel) -> tuple[str, ...]:
+    """The order of a row's values for this model's feature set."""
+    return names_of(model.feature_set.hash) or model.feature_names
 
 
 @dataclass(frozen=True, slots=True)
 class Predictions:
     """One batch's predictions as columns: what its PredictionMade messages carry, row by row."""
 
-    rows: Sequence[FeaturesComputed]
+    rows: Sequence[Row]
     prob_up: F64  # (n,) calibrated
     paths: PricePaths | None  # None: the model has no forecaster (empty forecasts)
     horizon: int
@@ -51,14 +80,17 @@ class Predictions:
     produced_at: int
 
 
-def predict_batch(served: Served, rows: Sequence[FeaturesComputed], produced_at: int) -> Predictions:
+def predict_batch(
+    served: Served, rows: Sequence[Row], produced_at: int, X: np.ndarray | None = None
+) -> Predictions:
     """One vectorised predict for the whole batch: P(up) and, with a forecaster, the price paths.
 
     Raises ValueError for anything PredictionMade would refuse (P(up) outside [0, 1], a
     timestamp past MAX_TS_MS), so encoders of these columns need not validate again.
+    `X` is `matrix(model, rows)` when the caller has built it already.
     """
     model = served.model
-    X = matrix(model, rows)
+    X = matrix(model, rows) if X is None else X
     prob = model.predict_proba(X)
     f = model.forecaster
     paths = None
@@ -83,25 +115,20 @@ def refusal(served_hash: str | None, model: UpModel) -> str | None:
     return None
 
 
-def unusable(served: Served, row: FeaturesComputed) -> str | None:
+def unusable(served: Served, row: Row) -> str | None:
     """Why this row can't be scored by the served model, or None if it can."""
     want = served.model.feature_set.hash
     if row.feature_set.hash != want:
         return f"feature set {row.feature_set.hash} does not match model {served.version} ({want})"
-    names, values = served.model.feature_names, row.values
-    if all(map(values.__contains__, names)):  # the usual case, without a Python loop
-        return None
-    missing = [n for n in names if n not in values]
-    if missing:
-        return f"row lacks {len(missing)} of the model's features, e.g. {missing[:3]}"
+    width = len(feature_names(served.model))
+    if len(row.values) != width:
+        return f"row has {len(row.values)} values; feature set {row.feature_set.name} has {width}"
     return None
 
 
-def triage(
-    served: Served, rows: Sequence[FeaturesComputed]
-) -> tuple[list[FeaturesComputed], list[tuple[int, str]]]:
+def triage(served: Served, rows: Sequence[Row]) -> tuple[list[Row], list[tuple[int, str]]]:
     """The rows the model can score, and (index in `rows`, reason) for each other one."""
-    usable: list[FeaturesComputed] = []
+    usable: list[Row] = []
     refused: list[tuple[int, str]] = []
     for i, row in enumerate(rows):
         reason = unusable(served, row)
@@ -112,10 +139,32 @@ def triage(
     return usable, refused
 
 
+def scoreable(served: Served, rows: Sequence[Row]) -> tuple[list[Row], list[tuple[int, str]], np.ndarray]:
+    """`triage`, and the usable rows' matrix; a row whose values are not all finite numbers is
+    refused too (looked for row by row only when the batch's matrix can't be built)."""
+    usable, refused = triage(served, rows)
+    try:
+        return usable, refused, matrix(served.model, usable)
+    except ValueError:
+        pass
+    out = {j for j, _ in refused}
+    at = [i for i in range(len(rows)) if i not in out]
+    kept: list[Row] = []
+    for i, row in zip(at, usable, strict=True):
+        try:
+            matrix(served.model, [row])
+        except ValueError as exc:
+            refused.append((i, str(exc)))
+        else:
+            kept.append(row)
+    refused.sort()
+    return kept, refused, matrix(served.model, kept)
+
+
 def measure_latency(
-    served: Served, rows: Sequence[FeaturesComputed], timer: Timer, samples: int = 1_000, batch_rows: int = 1
+    served: Served, rows: Sequence[Row], timer: Timer, samples: int = 1_000, batch_rows: int = 1
 ) -> Latency:
-    """Milliseconds per `triage` + `predict_batch` call on `batch_rows` rows (cycling through `rows`)."""
+    """Milliseconds per `scoreable` + `predict_batch` call on `batch_rows` rows (cycling through `rows`)."""
     if not rows or samples < 1 or batch_rows < 1:
         raise ValueError("latency needs rows, samples >= 1 and batch_rows >= 1")
     batches = [
@@ -125,8 +174,8 @@ def measure_latency(
     ms = np.empty(samples, dtype=np.float64)
     for i, batch in enumerate(batches):
         start = timer()
-        usable, _ = triage(served, batch)
-        predict_batch(served, usable, produced_at=0)
+        usable, _, X = scoreable(served, batch)
+        predict_batch(served, usable, 0, X)
         if i >= WARMUP_CALLS:
             ms[i - WARMUP_CALLS] = (timer() - start) * 1_000.0
     p50, p95, p99 = np.percentile(ms, [50, 95, 99]).tolist()
