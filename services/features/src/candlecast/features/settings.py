@@ -13,6 +13,11 @@ class FeaturesSettings(Settings):
     feature_set: str = Field(default=DEFAULT.name, description="Feature set to compute")
     partitions: int = Field(default=1, ge=1, description="Features workers sharing the symbols")
     partition: int = Field(default=0, ge=0, description="This worker's partition, 0-based")
+    checkpoint_bars: int = Field(
+        default=256,
+        ge=1,
+        description="Bars a series absorbs between full snapshots of its state (a journal holds the rest)",
+    )
 
     @model_validator(mode="after")
     def _partition_in_range(self) -> FeaturesSettings:

@@ -34,6 +34,8 @@ class Series:
     recent: Recent = field(default_factory=Recent)
     jump: Jump = field(default_factory=Jump)
     duplicates: int = 0
+    journaled: int = 0  # bars absorbed since the checkpoint's last snapshot
+    snapshot_due: bool = False  # the next commit writes a snapshot whatever `journaled` says
 
 
 @dataclass(slots=True)
@@ -42,12 +44,16 @@ class StepResult:
     dead: list[DeadLettered] = field(default_factory=list)
     touched: set[SeriesKey] = field(default_factory=set)
     duplicates: int = 0
+    absorbed: dict[SeriesKey, list[BarClosed]] = field(default_factory=dict)  # in order, per series
+    reset: set[SeriesKey] = field(default_factory=set)  # series whose state a reset order replaced
 
     def merge(self, other: StepResult) -> None:
         self.rows += other.rows
         self.dead += other.dead
         self.touched |= other.touched
         self.duplicates += other.duplicates
+        for key, bars in other.absorbed.items():
+            self.absorbed.setdefault(key, []).extend(bars)
 
 
 def partition_of(symbol: str, partitions: int) -> int:
@@ -85,6 +91,8 @@ def step(
         if id_key(entry.id) > id_key(series[key].entry_id):  # not already applied before a crash
             series[key] = Series(new_state(feature_set, order.timeframe), entry.id)
             result.touched.add(key)
+            result.reset.add(key)
+            result.absorbed.pop(key, None)  # the state after the batch is snapshotted whole
     result.merge(_advance_all(series, rest, feature_set, origin, now_ms, rules))
     return result
 
@@ -114,6 +122,8 @@ def _advance_all(
             )
             continue
         current.recent = admit.taken  # the window already holds every absorbed bar
+        if bars_in:
+            result.absorbed.setdefault(key, []).extend(bars_in)
         if rows is not None:
             result.rows.extend(to_rows(key, rows, bars_in, feature_set))
     return result

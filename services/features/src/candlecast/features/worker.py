@@ -1,37 +1,36 @@
 """The features worker: bar entries from Redis through the pure step, results committed back.
 
-Per-series state lives in memory and is checkpointed to Redis in the same commit as
-the rows and the acks, so a restarted worker continues exactly where this one stopped.
+Per-series state lives in memory and is checkpointed to Redis (`checkpoint.py`: a snapshot
+now and then, a journal of bars in between) in the same commit as the rows and the acks,
+so a restarted worker continues exactly where this one stopped.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import cast
 
 from pydantic import TypeAdapter
 from redis.asyncio import Redis
 
+from candlecast.features.checkpoint import FIELDS, resume, writes
 from candlecast.features.settings import FeaturesSettings
 from candlecast.features.step import Series, SeriesKey, StepResult, partition_of, step
 from candlecast.shared.adapters.clock import now_ms
 from candlecast.shared.adapters.feature_wire import encode_rows, names_json
 from candlecast.shared.adapters.redis_streams import Outbox, commit
-from candlecast.shared.core.admission import Recent
 from candlecast.shared.core.entries import Entry, Origin, decode, id_key
-from candlecast.shared.core.features import FeatureSet, FeatureState, new_state
+from candlecast.shared.core.features import FeatureSet
 from candlecast.shared.core.messages import BarClosed, DeadLettered, ResetSeries
 from candlecast.shared.core.ports import Clock
 
 log = logging.getLogger("candlecast.features")
 BAR = TypeAdapter(BarClosed)
 RESET = TypeAdapter(ResetSeries)
-FIELDS = ["state", "entry_id", "recent", "duplicates"]
 
 
 class FeaturesWorker:
-    """Holds per-series state in memory, checkpointed to Redis with every batch."""
+    """Holds per-series state in memory, checkpointed to Redis with every batch that touches it."""
 
     def __init__(
         self, redis: Redis, settings: FeaturesSettings, feature_set: FeatureSet, clock: Clock = now_ms
@@ -78,17 +77,25 @@ class FeaturesWorker:
             outbox.add_data(self.keys.features, data)
         for letter in sorted(result.dead + dead, key=lambda d: id_key(d.entry_id)):
             outbox.add(self.keys.dlq, letter, letter.entry_id)  # once, however often committed
-        for symbol, timeframe in result.touched:
-            current = self.series[symbol, timeframe]
-            checkpoint: dict[str, bytes | str] = {
-                "state": current.state.to_bytes(),
-                "entry_id": current.entry_id,
-                "recent": json.dumps(current.recent.to_rows()),
-                "duplicates": str(current.duplicates),
-            }
-            outbox.put_hash(self.keys.feature_state(symbol, timeframe), checkpoint)
+        for key in result.touched:
+            self._checkpoint(outbox, key, result)
         outbox.ack(self.keys.bars, self.settings.group, [e.id for e in entries])
         return outbox
+
+    def _checkpoint(self, outbox: Outbox, key: SeriesKey, result: StepResult) -> None:
+        """A snapshot every `checkpoint_bars` absorbed bars (and after a reset), else a journal append."""
+        current, absorbed = self.series[key], result.absorbed.get(key, [])
+        due = current.snapshot_due or key in result.reset
+        snapshot = due or current.journaled + len(absorbed) >= self.settings.checkpoint_bars
+        w = writes(current, snapshot, absorbed)
+        outbox.put_hash(self.keys.feature_state(*key), w.fields)
+        if w.snapshot:
+            outbox.delete(self.keys.feature_journal(*key))
+        elif w.journal:
+            outbox.append(self.keys.feature_journal(*key), w.journal)
+        # in memory now: a failed commit drops the series, which then reloads from Redis
+        current.journaled = 0 if w.snapshot else current.journaled + len(absorbed)
+        current.snapshot_due = False
 
     def _resets(
         self, entries: list[Entry], dead: list[DeadLettered], now: int
@@ -106,25 +113,20 @@ class FeaturesWorker:
         return partition_of(symbol, self.settings.partitions) == self.settings.partition
 
     async def _load(self, keys: set[SeriesKey]) -> None:
-        """State for series first seen by this process: its checkpoint, else a fresh start."""
-        for symbol, timeframe in keys - self.series.keys():
-            key = self.keys.feature_state(symbol, timeframe)
-            saved = await self.redis.hmget(key, FIELDS)
-            blob, entry_id, recent, duplicates = cast("list[bytes | None]", saved)
-            series = self._resume(symbol, timeframe, blob, entry_id)
-            series.recent = Recent.from_rows(json.loads(recent)) if recent else Recent()
-            series.duplicates = int(duplicates or 0)
-            self.series[symbol, timeframe] = series
-
-    def _resume(self, symbol: str, timeframe: str, blob: bytes | None, entry_id: bytes | None) -> Series:
-        fresh = Series(new_state(self.feature_set, timeframe))
-        if blob is None or entry_id is None:
-            return fresh
-        try:
-            state = FeatureState.from_bytes(blob, feature_set=self.feature_set, timeframe=timeframe)
-        except ValueError as exc:
-            log.warning("checkpoint of %s %s not usable (%s): warming up afresh", symbol, timeframe, exc)
-            fresh.entry_id = entry_id.decode()
-            return fresh
-        log.info("resumed %s %s at ts %s", symbol, timeframe, state.last_ts)
-        return Series(state, entry_id.decode())
+        """State for series first seen by this process: its checkpoint and journal, else a fresh start."""
+        new = sorted(keys - self.series.keys())
+        if not new:
+            return
+        pipe = self.redis.pipeline(transaction=False)
+        for symbol, timeframe in new:
+            pipe.hmget(self.keys.feature_state(symbol, timeframe), FIELDS)
+            pipe.get(self.keys.feature_journal(symbol, timeframe))
+        replies = await pipe.execute()
+        for i, key in enumerate(new):
+            saved = cast("list[bytes | None]", replies[2 * i])
+            series, problem = resume(self.feature_set, key, saved, cast("bytes | None", replies[2 * i + 1]))
+            if problem is not None:
+                log.warning("checkpoint of %s %s not usable (%s): warming up afresh", *key, problem)
+            elif series.state.last_ts is not None:
+                log.info("resumed %s %s at ts %s", *key, series.state.last_ts)
+            self.series[key] = series

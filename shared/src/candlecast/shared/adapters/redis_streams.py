@@ -61,6 +61,8 @@ class Outbox:
     maxlen: int
     adds: list[tuple[str, bytes, str]] = field(default_factory=list)
     hashes: list[tuple[str, dict[str, bytes | str]]] = field(default_factory=list)
+    deletes: list[str] = field(default_factory=list)
+    appends: list[tuple[str, bytes]] = field(default_factory=list)
     acks: list[tuple[str, str, list[str]]] = field(default_factory=list)
     letters: list[DeadLettered] = field(default_factory=list)  # for metrics and the log
 
@@ -76,6 +78,14 @@ class Outbox:
     def put_hash(self, key: str, mapping: dict[str, bytes | str]) -> None:
         self.hashes.append((key, mapping))
 
+    def delete(self, key: str) -> None:
+        """DEL `key` (after the hashes are written, before any append)."""
+        self.deletes.append(key)
+
+    def append(self, key: str, data: bytes) -> None:
+        """APPEND `data` to the string at `key` (after the deletes)."""
+        self.appends.append((key, data))
+
     def ack(self, stream: str, group: str, ids: Sequence[str]) -> None:
         if ids:
             self.acks.append((stream, group, list(ids)))
@@ -88,7 +98,8 @@ class Outbox:
 # pending and this commit acked it. So a batch committed twice (a lost reply, a
 # retry, two consumers holding one reclaimed entry) writes its outputs once.
 # ARGV: maxlen, n_adds, (key_index, source, data)*, n_hashes, (key_index, n_pairs, field, value...)*,
-#       n_acks, (key_index, group, n_ids, id...)*. KEYS lists every key touched.
+#       n_deletes, key_index*, n_appends, (key_index, data)*, n_acks, (key_index, group, n_ids, id...)*.
+# KEYS lists every key touched.
 # Returns the source ids whose adds were skipped because the entry was already acked.
 COMMIT_SCRIPT = """
 local function kind_ok(key, kind)
@@ -118,6 +129,12 @@ local function check()
     local err = kind_ok(KEYS[tonumber(ARGV[a])], 'hash'); if err then return err end
     a = a + 2 + 2 * tonumber(ARGV[a + 1])
   end
+  a = a + 1 + tonumber(ARGV[a])
+  n = tonumber(ARGV[a]); a = a + 1
+  for _ = 1, n do
+    local err = kind_ok(KEYS[tonumber(ARGV[a])], 'string'); if err then return err end
+    a = a + 2
+  end
   n = tonumber(ARGV[a]); a = a + 1
   for _ = 1, n do
     local key, group = KEYS[tonumber(ARGV[a])], ARGV[a + 1]
@@ -131,6 +148,8 @@ local function ack_all()
   a = a + 1 + 3 * tonumber(ARGV[a])
   local n = tonumber(ARGV[a]); a = a + 1
   for _ = 1, n do a = a + 2 + 2 * tonumber(ARGV[a + 1]) end
+  a = a + 1 + tonumber(ARGV[a])
+  a = a + 1 + 2 * tonumber(ARGV[a])
   n = tonumber(ARGV[a]); a = a + 1
   for _ = 1, n do
     local key, group, count = KEYS[tonumber(ARGV[a])], ARGV[a + 1], tonumber(ARGV[a + 2])
@@ -161,6 +180,16 @@ local function write(acked)
     redis.call('HSET', key, unpack(ARGV, a + 2, a + 1 + 2 * pairs))
     a = a + 2 + 2 * pairs
   end
+  n = tonumber(ARGV[a]); a = a + 1
+  for _ = 1, n do
+    redis.call('DEL', KEYS[tonumber(ARGV[a])])
+    a = a + 1
+  end
+  n = tonumber(ARGV[a]); a = a + 1
+  for _ = 1, n do
+    redis.call('APPEND', KEYS[tonumber(ARGV[a])], ARGV[a + 1])
+    a = a + 2
+  end
   return skipped
 end
 local err = check()
@@ -184,6 +213,11 @@ def commit_args(outbox: Outbox) -> tuple[list[str], list[bytes | str | int]]:
         argv += [index(key), len(mapping)]
         for name, value in mapping.items():
             argv += [name, value]
+    argv.append(len(outbox.deletes))
+    argv += [index(key) for key in outbox.deletes]
+    argv.append(len(outbox.appends))
+    for key, data in outbox.appends:
+        argv += [index(key), data]
     argv.append(len(outbox.acks))
     for stream, group, ids in outbox.acks:
         argv += [index(stream), group, len(ids), *ids]
@@ -195,7 +229,7 @@ async def commit(redis: Redis, outbox: Outbox) -> int:
 
     Returns how many sourced outputs were skipped because their entry had been acked already.
     """
-    if not (outbox.adds or outbox.hashes or outbox.acks):
+    if not (outbox.adds or outbox.hashes or outbox.deletes or outbox.appends or outbox.acks):
         return 0
     keys, argv = commit_args(outbox)
     reply = cast("list[bytes]", await redis.register_script(COMMIT_SCRIPT)(keys=keys, args=argv))

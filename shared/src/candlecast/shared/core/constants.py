@@ -101,3 +101,7 @@ class Keys:
     def feature_state(self, symbol: str, timeframe: str) -> str:
         """Hash holding the features worker's checkpoint for one series."""
         return f"{self.prefix}state:features:{symbol}:{timeframe}"
+
+    def feature_journal(self, symbol: str, timeframe: str) -> str:
+        """String: the bars one series absorbed since its checkpoint's snapshot (48 bytes each)."""
+        return f"{self.prefix}state:features:{symbol}:{timeframe}:journal"

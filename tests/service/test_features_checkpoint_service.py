@@ -1,0 +1,100 @@
+"""The features checkpoint: snapshots now and then, a journal in between, exact across restarts."""
+
+from __future__ import annotations
+
+from itertools import pairwise
+
+import numpy as np
+import orjson
+import pytest
+from redis.asyncio import Redis
+
+from candlecast.features.settings import FeaturesSettings
+from candlecast.features.worker import FeaturesWorker
+from candlecast.ingest.synthetic import synthetic_bars
+from candlecast.shared.adapters.redis_streams import ensure_group
+from candlecast.shared.core.entries import Entry, entry_from_fields
+from candlecast.shared.core.features import DEFAULT, compute, warmup_bars
+
+pytestmark = pytest.mark.redis
+
+START = 1_735_689_600_000
+SYMBOLS = ("AAA", "BBB")
+
+
+def settings(url: str, tmp_path, every: int) -> FeaturesSettings:
+    return FeaturesSettings(redis_url=url, home=tmp_path, consumer="w1", checkpoint_bars=every)
+
+
+async def publish(redis: Redis, stream: str, payloads: list[bytes]) -> None:
+    async with redis.pipeline(transaction=False) as pipe:
+        for data in payloads:
+            pipe.xadd(stream, {"__data__": data})
+        await pipe.execute()
+
+
+async def read_group(redis: Redis, s: FeaturesSettings) -> list[Entry]:
+    reply = await redis.xreadgroup(s.group, s.consumer, {s.keys.bars: ">"}, count=100_000)
+    return [entry_from_fields(i, f) for i, f in reply[0][1]] if reply else []
+
+
+@pytest.mark.parametrize("every", [1, 7, 256])
+async def test_restarts_between_any_batches_give_the_batch_engines_rows(redis_url, tmp_path, every) -> None:
+    """A new worker (a restart) for every batch of uneven size: rows equal the batch engine's, bit for bit."""
+    s = settings(redis_url, tmp_path, every)
+    redis = Redis.from_url(redis_url)
+    await ensure_group(redis, s.keys.bars, s.group)
+    series = synthetic_bars(list(SYMBOLS), "5m", START, warmup_bars(DEFAULT) + 120, seed=3)
+    messages = [m for b in series for m in b.to_messages()]
+    messages.sort(key=lambda m: (m.ts, m.symbol))
+    cuts = [0, 5, 6, 90, 91, 300, 301, 333, 420, 500, len(messages)]
+    for lo, hi in pairwise(cuts):
+        await publish(redis, s.keys.bars, [m.model_dump_json().encode() for m in messages[lo:hi]])
+        await FeaturesWorker(redis, s, DEFAULT).handle(await read_group(redis, s))
+    rows = [orjson.loads(f[b"__data__"]) for _, f in await redis.xrange(s.keys.features)]
+    for bars in series:
+        mine = [r for r in rows if r["symbol"] == bars.symbol]
+        expected = compute(bars, DEFAULT)
+        assert [r["ts"] for r in mine] == expected.ts.tolist()
+        assert np.array_equal(np.array([r["values"] for r in mine]), expected.values)
+    await redis.aclose()
+
+
+async def test_the_journal_holds_the_bars_since_the_snapshot_and_is_cleared_by_the_next(
+    redis_url, tmp_path
+) -> None:
+    s = settings(redis_url, tmp_path, 10)
+    redis = Redis.from_url(redis_url)
+    await ensure_group(redis, s.keys.bars, s.group)
+    bars = synthetic_bars(["AAA"], "5m", START, 25, seed=3)[0].to_messages()
+    worker = FeaturesWorker(redis, s, DEFAULT)
+    state, journal = s.keys.feature_state("AAA", "5m"), s.keys.feature_journal("AAA", "5m")
+    sizes = []
+    for lo, hi in [(0, 4), (4, 9), (9, 12), (12, 25)]:
+        await publish(redis, s.keys.bars, [m.model_dump_json().encode() for m in bars[lo:hi]])
+        await worker.handle(await read_group(redis, s))
+        sizes.append((await redis.strlen(journal) // 48, await redis.hexists(state, "state")))
+    # 4 and 9 bars journaled, no snapshot; then 12 >= 10: snapshot, journal gone; then 13 more: snapshot
+    assert sizes == [(4, False), (9, False), (0, True), (0, True)]
+    await redis.aclose()
+
+
+async def test_a_checkpoint_costs_less_than_its_rows(redis_url, tmp_path) -> None:
+    """Bytes written per bar for the checkpoint (snapshots + journal) stay below a row's bytes."""
+    s = settings(redis_url, tmp_path, 256)
+    redis = Redis.from_url(redis_url)
+    await ensure_group(redis, s.keys.bars, s.group)
+    bars = synthetic_bars(["AAA"], "5m", START, warmup_bars(DEFAULT) + 600, seed=3)[0].to_messages()
+    worker = FeaturesWorker(redis, s, DEFAULT)
+    written = 0
+    state, journal = s.keys.feature_state("AAA", "5m"), s.keys.feature_journal("AAA", "5m")
+    for lo in range(0, len(bars), 1):  # live: one bar per batch, the worst case for a checkpoint
+        await publish(redis, s.keys.bars, [bars[lo].model_dump_json().encode()])
+        before = await redis.strlen(journal)
+        await worker.handle(await read_group(redis, s))
+        after = await redis.strlen(journal)
+        snapshot = after < before + 48
+        written += len(await redis.hget(state, "state") or b"") if snapshot else after - before
+    row_bytes = np.mean([len(f[b"__data__"]) for _, f in await redis.xrange(s.keys.features)])
+    assert written / len(bars) < row_bytes / 2, (written / len(bars), row_bytes)
+    await redis.aclose()
