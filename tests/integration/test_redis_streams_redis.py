@@ -10,7 +10,15 @@ from faststream.redis import RedisBroker
 from redis.asyncio import Redis
 
 from candlecast.shared.adapters.faststream_format import JsonFormat
-from candlecast.shared.adapters.redis_streams import Outbox, commit, ensure_group, last_id, settle_lag
+from candlecast.shared.adapters.redis_streams import (
+    SAME,
+    Outbox,
+    commit,
+    commit_args,
+    ensure_group,
+    last_id,
+    settle_lag,
+)
 from candlecast.shared.core.messages import RetrainModel
 
 pytestmark = pytest.mark.redis
@@ -129,4 +137,73 @@ async def test_a_lag_miscounted_on_a_group_that_read_everything_is_set_to_zero(r
     lags = {g["name"].decode(): g["lag"] for g in await r.xinfo_groups("in")}
     assert lags == {"done": 0, "behind": 2}
     assert not await settle_lag(r, "in", "done"), "nothing to fix twice"
+    await r.aclose()
+
+
+async def test_a_document_added_to_two_streams_is_sent_once_and_written_to_both(redis_url) -> None:
+    r = Redis.from_url(redis_url)
+    await ensure_group(r, "in", "g")
+    ids = [(await r.xadd("in", {"__data__": b"{}"})).decode() for _ in range(2)]
+    await r.xreadgroup("g", "c", {"in": ">"})
+    box = Outbox(maxlen=1000)
+    for i in ids:
+        data = f'{{"from": "{i}"}}'.encode()
+        box.add_data("all", data, source=i)
+        box.add_data(f"one:{i}", data, source=i)  # the same bytes object: '=' in the script's ARGV
+    box.ack("in", "g", ids)
+    _, argv = commit_args(box)
+    assert argv.count(SAME) == 2
+    await commit(r, box)
+    assert [f[b"__data__"] for _, f in await r.xrange("all")] == [f'{{"from": "{i}"}}'.encode() for i in ids]
+    for i in ids:
+        assert [f[b"__data__"] for _, f in await r.xrange(f"one:{i}")] == [f'{{"from": "{i}"}}'.encode()]
+    await r.aclose()
+
+
+async def test_each_stream_written_is_trimmed_to_about_maxlen(redis_url) -> None:
+    r = Redis.from_url(redis_url)
+    box = Outbox(maxlen=1000)
+    for k in range(5_000):
+        box.add_data("out", b'{"k": %d}' % k)
+    await commit(r, box)
+    assert 1000 <= await r.xlen("out") < 1500, "approximate MAXLEN, applied once after the adds"
+    await r.aclose()
+
+
+async def test_acks_among_other_consumers_pending_entries_skip_exactly_the_acked_ones(redis_url) -> None:
+    """Our ids interleave with another consumer's pending ones (the range check falls back to
+    one XACK per id when they crowd it); only entries still pending get their outputs."""
+    r = Redis.from_url(redis_url)
+    await ensure_group(r, "in", "g")
+    ids = [(await r.xadd("in", {"__data__": b"{}"})).decode() for _ in range(400)]
+    await r.xreadgroup("g", "other", {"in": ">"})  # everything pending for "other" first
+    mine = ids[::50]  # 8 ids spread over a range where 400 entries are pending
+    await r.xclaim("in", "g", "me", 0, mine)
+    await r.xack("in", "g", mine[0])  # one of them was acked already (e.g. by an earlier commit)
+    box = Outbox(maxlen=1000)
+    for i in mine:
+        box.add_data("out", f'{{"from": "{i}"}}'.encode(), source=i)
+    box.ack("in", "g", mine)
+    assert await commit(r, box) == 1, "only the entry acked before is skipped"
+    assert [json.loads(f[b"__data__"])["from"] for _, f in await r.xrange("out")] == mine[1:]
+    pending = await r.xpending("in", "g")
+    assert pending["pending"] == 400 - len(mine), "the other consumer's entries stay pending"
+    await r.aclose()
+
+
+async def test_acks_beside_a_few_entries_of_another_consumer_leave_those_pending(redis_url) -> None:
+    r = Redis.from_url(redis_url)
+    await ensure_group(r, "in", "g")
+    ids = [(await r.xadd("in", {"__data__": b"{}"})).decode() for _ in range(10)]
+    await r.xreadgroup("g", "other", {"in": ">"})
+    mine = [i for k, i in enumerate(ids) if k % 3]  # 6 of ours, 4 of other's pending in between
+    await r.xclaim("in", "g", "me", 0, mine)
+    box = Outbox(maxlen=1000)
+    for i in mine:
+        box.add_data("out", b"{}", source=i)
+    box.ack("in", "g", list(reversed(mine)))  # any order: the commit sorts them for the range
+    assert await commit(r, box) == 0
+    assert await r.xlen("out") == len(mine)
+    left = await r.xpending_range("in", "g", "-", "+", 100)
+    assert [p["message_id"].decode() for p in left] == [i for k, i in enumerate(ids) if k % 3 == 0]
     await r.aclose()

@@ -14,11 +14,12 @@ from redis.exceptions import ResponseError
 from candlecast.shared.adapters import metrics
 from candlecast.shared.adapters.wire import encode
 from candlecast.shared.core.constants import DATA_FIELD
-from candlecast.shared.core.entries import Entry, clip
+from candlecast.shared.core.entries import Entry, clip, id_key
 from candlecast.shared.core.messages import DeadLettered
 
 log = logging.getLogger(__name__)
 LOGGED_LETTERS = 5  # dead letters named one per line per commit; the rest are counted
+SAME = b"="  # in the commit's ARGV: the previous add's document again (never a JSON document)
 
 Fields = dict[bytes, bytes]
 Rows = list[tuple[bytes, Fields]]
@@ -97,8 +98,10 @@ class Outbox:
 # Acks go first; an add with a source id is written only if that entry was still
 # pending and this commit acked it. So a batch committed twice (a lost reply, a
 # retry, two consumers holding one reclaimed entry) writes its outputs once.
-# ARGV: maxlen, n_adds, (key_index, source, data)*, n_hashes, (key_index, n_pairs, field, value...)*,
-#       n_deletes, key_index*, n_appends, (key_index, data)*, n_acks, (key_index, group, n_ids, id...)*.
+# Each stream written to is trimmed once (MAXLEN ~ maxlen) after its adds.
+# ARGV: maxlen, n_adds, (key_index, source, data or '=': the previous add's data)*,
+#       n_hashes, (key_index, n_pairs, field, value...)*, n_deletes, key_index*,
+#       n_appends, (key_index, data)*, n_acks, (key_index, group, n_ids, id...)*.
 # KEYS lists every key touched.
 # Returns the source ids whose adds were skipped because the entry was already acked.
 COMMIT_SCRIPT = """
@@ -142,6 +145,27 @@ local function check()
     a = a + 3 + tonumber(ARGV[a + 2])
   end
 end
+-- Ack ARGV[first..last] (ids in ascending order), marking in `acked` those that were pending:
+-- one XPENDING over their range and an XACK per 1,000 ids, or one XACK per id when other
+-- consumers' pending entries crowd the range.
+local function ack_range(key, group, first, last, acked)
+  local limit = 2 * (last - first + 1) + 64
+  local pending = redis.call('XPENDING', key, group, ARGV[first], ARGV[last], limit)
+  if #pending >= limit then
+    for i = first, last do
+      if redis.call('XACK', key, group, ARGV[i]) == 1 then acked[ARGV[i]] = true end
+    end
+    return
+  end
+  local mine = {}
+  for i = first, last do mine[ARGV[i]] = true end
+  for _, p in ipairs(pending) do
+    if mine[p[1]] then acked[p[1]] = true end
+  end
+  for i = first, last, 1000 do
+    redis.call('XACK', key, group, unpack(ARGV, i, math.min(i + 999, last)))
+  end
+end
 local function ack_all()
   local acked = {}
   local a = 2
@@ -153,27 +177,28 @@ local function ack_all()
   n = tonumber(ARGV[a]); a = a + 1
   for _ = 1, n do
     local key, group, count = KEYS[tonumber(ARGV[a])], ARGV[a + 1], tonumber(ARGV[a + 2])
-    for i = a + 3, a + 2 + count do
-      if redis.call('XACK', key, group, ARGV[i]) == 1 then acked[ARGV[i]] = true end
-    end
+    ack_range(key, group, a + 3, a + 2 + count, acked)
     a = a + 3 + count
   end
   return acked
 end
 local function write(acked)
-  local maxlen, skipped, listed = ARGV[1], {}, {}
+  local skipped, listed, trim, trimmed, data = {}, {}, {}, {}, nil
   local a = 2
   local n = tonumber(ARGV[a]); a = a + 1
   for _ = 1, n do
-    local source = ARGV[a + 1]
+    local key, source = KEYS[tonumber(ARGV[a])], ARGV[a + 1]
+    if ARGV[a + 2] ~= '=' then data = ARGV[a + 2] end  -- '=': the previous add's document again
     if source == '' or acked[source] then
-      redis.call('XADD', KEYS[tonumber(ARGV[a])], 'MAXLEN', '~', maxlen, '*', '__data__', ARGV[a + 2])
+      redis.call('XADD', key, '*', '__data__', data)
+      if not trimmed[key] then trimmed[key] = true; trim[#trim + 1] = key end
     elseif not listed[source] then
       listed[source] = true
       skipped[#skipped + 1] = source
     end
     a = a + 3
   end
+  for _, key in ipairs(trim) do redis.call('XTRIM', key, 'MAXLEN', '~', ARGV[1]) end
   n = tonumber(ARGV[a]); a = a + 1
   for _ = 1, n do
     local key, pairs = KEYS[tonumber(ARGV[a])], tonumber(ARGV[a + 1])
@@ -206,8 +231,10 @@ def commit_args(outbox: Outbox) -> tuple[list[str], list[bytes | str | int]]:
         return keys.setdefault(key, len(keys) + 1)
 
     argv: list[bytes | str | int] = [outbox.maxlen, len(outbox.adds)]
+    previous: bytes | None = None
     for stream, data, source in outbox.adds:
-        argv += [index(stream), source, data]
+        argv += [index(stream), source, SAME if data is previous else data]  # sent once, added twice
+        previous = data
     argv.append(len(outbox.hashes))
     for key, mapping in outbox.hashes:
         argv += [index(key), len(mapping)]
@@ -220,7 +247,7 @@ def commit_args(outbox: Outbox) -> tuple[list[str], list[bytes | str | int]]:
         argv += [index(key), data]
     argv.append(len(outbox.acks))
     for stream, group, ids in outbox.acks:
-        argv += [index(stream), group, len(ids), *ids]
+        argv += [index(stream), group, len(ids), *sorted(set(ids), key=id_key)]  # the script's range
     return list(keys), argv
 
 
