@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PKGS := -e "shared[features]" -e "cli[features,demo]" -e services/ingest -e services/features -e services/trainer -e services/predictor
 
-.PHONY: install demo test test-fast test-docker lint bench bench-train bench-memory schema asyncapi clean
+.PHONY: install demo test test-fast test-docker lint bench bench-train bench-memory schema asyncapi docs clean
 
 install: $(BIN)/.installed
 
@@ -44,6 +44,11 @@ schema: install
 # tooling (a unit test checks they are current).
 asyncapi: install
 	$(BIN)/python -m candlecast.shared.adapters.contract docs/asyncapi
+
+# docs/streams.md: every stream's writers, readers and fields, with a real example of each message
+# (a unit test checks it is current).
+docs: install
+	$(BIN)/python -m candlecast.shared.adapters.stream_docs docs/streams.md
 
 # PYTHONPATH: the benches start services with the tests' fleet (tests/support/fleet.py).
 bench: install
