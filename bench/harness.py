@@ -6,7 +6,7 @@ import contextlib
 import os
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,10 +93,13 @@ def wait_groups(client: redis.Redis, fleet: Fleet) -> None:
     raise RuntimeError("services did not start")
 
 
-def wait_len(client: redis.Redis, stream: str, n: int, fleet: Fleet, timeout: float = 600) -> float:
+def wait_len(
+    client: redis.Redis, stream: str, n: int, check: Callable[[], None], timeout: float = 600
+) -> float:
+    """When `stream` holds `n` entries (monotonic time); `check` raises if a producer died."""
     deadline = time.monotonic() + timeout
     while client.xlen(stream) < n:
-        fleet.check()
+        check()
         if time.monotonic() > deadline:
             raise RuntimeError(f"{stream} has {client.xlen(stream)} of {n}")
         time.sleep(0.01)
