@@ -168,21 +168,27 @@ class GroupWorker:
         if not entries:
             return
         self.handed.inc(len(entries))
-        lease = asyncio.create_task(self.renew([e.id for e in entries]))
+        every = self.settings.reclaim_idle_ms / 3_000
+        leases: list[asyncio.Task[None]] = []  # a batch done sooner than `every` starts no task
+        ids = [e.id for e in entries]
+        timer = asyncio.get_running_loop().call_later(
+            every, lambda: leases.append(asyncio.create_task(self.renew(ids, every)))
+        )
         try:
             await self.settler(entries)
         finally:
-            await cancel_and_wait([lease])
+            timer.cancel()
+            await cancel_and_wait(leases)
 
-    async def renew(self, ids: list[str]) -> None:
-        c, every = self.consumer, self.settings.reclaim_idle_ms / 3_000
+    async def renew(self, ids: list[str], every: float) -> None:
+        c = self.consumer
         claimed: list[int | bytes | str | memoryview[int]] = list(ids)
         while True:
-            await asyncio.sleep(every)
             try:  # JUSTID: the idle time restarts, the delivery count stays
                 await self.redis.xclaim(c.stream, c.group, self.me, 0, claimed, justid=True)
             except Exception as exc:  # noqa: BLE001 - a missed renewal only risks a takeover
                 log.debug("lease renewal on %s failed: %r", c.stream, exc)
+            await asyncio.sleep(every)
 
     async def recover(self, exc: Exception) -> bool:
         """After an error: wait until consuming can go on; False once stop is asked for."""

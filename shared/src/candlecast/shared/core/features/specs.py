@@ -51,6 +51,6 @@ class FeatureSet:
         text = json.dumps(content, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
-    @property
+    @cached_property
     def id(self) -> FeatureSetId:
         return FeatureSetId(name=self.name, version=self.version, hash=self.hash)
