@@ -19,6 +19,7 @@ from redis.backoff import ExponentialBackoff
 from redis.connection import parse_url as parse_sync_url
 from redis.exceptions import RedisError
 
+from candlecast.shared.adapters.packing import fast
 from candlecast.shared.adapters.redis_problems import mask_url, redis_problem
 from candlecast.shared.adapters.tasks import unless_stopped
 from candlecast.shared.settings import Settings
@@ -75,6 +76,7 @@ def client(settings: Settings) -> redis.asyncio.Redis:
     """An asyncio client: bounded retries, connect timeout, health checks; the URL's options win over ours."""
     retry = redis.asyncio.retry.Retry(ExponentialBackoff(cap=0.5, base=0.05), RETRIES)
     options = {**_timeouts(), "retry": retry, **parse_async_url(settings.url), **_overrides(settings)}
+    options["connection_class"] = fast(options.get("connection_class", redis.asyncio.Connection))
     return redis.asyncio.Redis.from_pool(redis.asyncio.ConnectionPool(**options))
 
 
