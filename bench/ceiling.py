@@ -6,6 +6,8 @@ Hop 2 reads those rows, builds a prediction of candlecast's size (P(up) and a 12
 path with its band) and writes it to `predictions` and `predictions:{SYMBOL}` with XACK, in
 one pipeline. Same streams, same MAXLEN, same bytes as the services write; no features are
 computed and no model is run, so this is what Redis and JSON alone allow on this machine.
+With hop2="rows", hop 2 instead writes one feature-row-sized document per row to one stream
+(the issue's "the same two hops with rows of the same size"): a lighter, faster ceiling.
 Run by `bench/pipeline.py` beside the services, in the same run.
 """
 
@@ -109,13 +111,22 @@ class _Row:
     ts: int
 
 
-def start(url: str) -> tuple[list[SpawnProcess], Event]:
-    """Both hops as processes (like the services); set the event to stop them."""
+def rows_again(docs: list[dict[str, object]]) -> list[tuple[str, bytes]]:
+    """The issue's lighter hop 2: per row, one row of the same size (122 floats) on `predictions`."""
+    return [(KEYS.predictions, data) for _, data in feature_rows(docs)]
+
+
+HOP2 = {"predictions": predictions, "rows": rows_again}
+
+
+def start(url: str, hop2: str = "predictions") -> tuple[list[SpawnProcess], Event]:
+    """Both hops as processes (like the services); set the event to stop them.
+    `hop2`: "predictions" (the services' bytes) or "rows" (a feature-row-sized document)."""
     ctx = mp.get_context("spawn")
     stop = ctx.Event()
     hops = [
         ctx.Process(target=_hop, args=(url, KEYS.bars, "features", feature_rows, stop)),
-        ctx.Process(target=_hop, args=(url, KEYS.features, "predictor", predictions, stop)),
+        ctx.Process(target=_hop, args=(url, KEYS.features, "predictor", HOP2[hop2], stop)),
     ]
     for hop in hops:
         hop.start()
