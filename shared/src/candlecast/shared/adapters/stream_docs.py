@@ -137,7 +137,9 @@ def stream_section(
 ) -> list[str]:
     """A stream's writers, readers and messages; a message documented on an earlier stream is named only
     (`undocumented` holds the examples of the others, and loses those documented here)."""
-    mine = [use for where, use in all_uses if where == address]
+    mine = sorted(  # the AsyncAPI channel order depends on import order: sort for a stable file
+        (use for where, use in all_uses if where == address), key=lambda u: (u.service, u.group or "")
+    )
     lines = [f"## `{address.replace('{symbol}', '{SYMBOL}')}`", "", "Written by:", ""]
     lines += [f"- **{u.service}**: {u.description}" for u in mine if u.group is None]
     lines += [f"- {ALSO_WRITTEN_BY[name]}"] if name in ALSO_WRITTEN_BY else []
