@@ -29,11 +29,30 @@ Policies:
   file: the edges that compile it call `adapters.numba_cache.clear_stale_cache`.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from candlecast.shared.core.features.catalog import CORE, DEFAULT, SEED, get_feature_set, warmup_bars
-from candlecast.shared.core.features.engine import FeatureRows, OutOfOrderError, advance, compute
 from candlecast.shared.core.features.layout import ENGINE_VERSION, MAX_FILL_BARS
 from candlecast.shared.core.features.specs import FeatureSet, FeatureSpec
 from candlecast.shared.core.features.state import FeatureState, new_state
+
+if TYPE_CHECKING:
+    from candlecast.shared.core.features.engine import FeatureRows, OutOfOrderError, advance, compute
+
+ENGINE = frozenset({"FeatureRows", "OutOfOrderError", "advance", "compute"})
+
+
+def __getattr__(name: str) -> object:
+    """The engine (numba) is imported on first use: readers of feature sets and rows (the
+    predictor's image has no numba) import the definitions only."""
+    if name in ENGINE:
+        from candlecast.shared.core.features import engine
+
+        return getattr(engine, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "CORE",
