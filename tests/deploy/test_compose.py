@@ -169,7 +169,7 @@ def test_each_compose_command_starts_against_local_redis(redis_url: str, tmp_pat
         cmd = [sys.executable, "-m", "candlecast.cli", *spec[name]["command"]]
         procs[name] = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
     client = redis.Redis.from_url(redis_url)
-    expected = {"features", "predictor", "recorder", "scorer", "trainer"}  # ingest runs the recorder
+    expected = {"drift", "features", "predictor", "recorder", "scorer", "trainer"}  # ingest runs the recorder
     try:
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline and (
