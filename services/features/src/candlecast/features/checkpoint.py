@@ -54,15 +54,7 @@ def journal_bars(data: bytes, symbol: str, timeframe: str) -> Bars:
 def recent_with(recent: Recent, bars: Bars) -> Recent:
     """The duplicate window after `bars` (already absorbed, so in ts order)."""
     out = Recent(recent.size, dict(recent.values))
-    for ts, o, h, lo, c, v in zip(
-        bars.ts.tolist(),
-        bars.open.tolist(),
-        bars.high.tolist(),
-        bars.low.tolist(),
-        bars.close.tolist(),
-        bars.volume.tolist(),
-        strict=True,
-    ):
+    for ts, o, h, lo, c, v in bars.rows():
         out.add(ts, (o, h, lo, c, v))
     return out
 

@@ -60,6 +60,20 @@ class Bars:
             np.fromiter((b.volume for b in bars), dtype=np.float64, count=len(bars)),
         )
 
+    def rows(self) -> list[tuple[int, float, float, float, float, float]]:
+        """(ts, open, high, low, close, volume) per bar, as Python numbers."""
+        return list(
+            zip(
+                self.ts.tolist(),
+                self.open.tolist(),
+                self.high.tolist(),
+                self.low.tolist(),
+                self.close.tolist(),
+                self.volume.tolist(),
+                strict=True,
+            )
+        )
+
     def to_messages(self) -> list[BarClosed]:
         return [
             BarClosed(
@@ -72,15 +86,7 @@ class Bars:
                 close=float(c),
                 volume=float(v),
             )
-            for t, o, h, lo, c, v in zip(
-                self.ts.tolist(),
-                self.open.tolist(),
-                self.high.tolist(),
-                self.low.tolist(),
-                self.close.tolist(),
-                self.volume.tolist(),
-                strict=True,
-            )
+            for t, o, h, lo, c, v in self.rows()
         ]
 
 
