@@ -98,3 +98,23 @@ async def test_a_checkpoint_costs_less_than_its_rows(redis_url, tmp_path) -> Non
     row_bytes = np.mean([len(f[b"__data__"]) for _, f in await redis.xrange(s.keys.features)])
     assert written / len(bars) < row_bytes / 2, (written / len(bars), row_bytes)
     await redis.aclose()
+
+
+async def test_after_a_restart_the_journal_still_tells_a_duplicate_from_a_conflict(
+    redis_url, tmp_path
+) -> None:
+    """Bars known only from the journal (no snapshot since) fill the restarted worker's duplicate window."""
+    s = settings(redis_url, tmp_path, 256)
+    redis = Redis.from_url(redis_url)
+    await ensure_group(redis, s.keys.bars, s.group)
+    bars = synthetic_bars(["AAA"], "5m", START, 30, seed=3)[0].to_messages()
+    await publish(redis, s.keys.bars, [m.model_dump_json().encode() for m in bars])
+    await FeaturesWorker(redis, s, DEFAULT).handle(await read_group(redis, s))
+    assert not await redis.hexists(s.keys.feature_state("AAA", "5m"), "state"), "journal only"
+    again, conflict = bars[-3], bars[-2].model_copy(update={"volume": bars[-2].volume + 1})
+    await publish(redis, s.keys.bars, [again.model_dump_json().encode(), conflict.model_dump_json().encode()])
+    await FeaturesWorker(redis, s, DEFAULT).handle(await read_group(redis, s))  # a restarted worker
+    assert await redis.hget(s.keys.feature_state("AAA", "5m"), "duplicates") == b"1"
+    (letter,) = [orjson.loads(f[b"__data__"]) for _, f in await redis.xrange(s.keys.dlq)]
+    assert letter["reason"].startswith("conflicting duplicate"), letter["reason"]
+    await redis.aclose()
