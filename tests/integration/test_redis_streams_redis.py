@@ -8,6 +8,7 @@ import pytest
 import redis as sync_redis
 from faststream.redis import RedisBroker
 from redis.asyncio import Redis
+from redis.exceptions import ResponseError
 
 from candlecast.shared.adapters.faststream_format import JsonFormat
 from candlecast.shared.adapters.redis_streams import (
@@ -118,6 +119,22 @@ async def test_commit_writes_nothing_when_a_key_or_group_is_wrong(redis_url) -> 
         await commit(r, missing_group)
     assert await r.xlen("out") == 0, "nothing written when any part would fail"
     assert (await r.xpending("in", "g"))["pending"] == 1
+    await r.aclose()
+
+
+async def test_streams_are_type_checked_once_each_and_a_late_wrong_one_stops_the_commit(
+    redis_url,
+) -> None:
+    r = Redis.from_url(redis_url)
+    await r.set("a-string", "x")
+    box = Outbox(maxlen=1000)
+    for k in range(3):
+        box.add_data("out", b'{"k": %d}' % k)
+    box.add_data("a-string", b'{"k": 3}')  # the fourth add's key is the wrong type
+    box.add_data("out", b'{"k": 4}')
+    with pytest.raises(ResponseError, match="WRONGTYPE a-string"):
+        await commit(r, box)
+    assert await r.xlen("out") == 0
     await r.aclose()
 
 

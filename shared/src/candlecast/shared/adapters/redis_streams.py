@@ -94,7 +94,7 @@ class Outbox:
 
 # One script per batch: one command, one reply, and no other client runs in between.
 # Redis does not roll back a script that fails midway, so it checks every key and
-# group first and writes only when all are fine: all or nothing.
+# group first (each key once) and writes only when all are fine: all or nothing.
 # Acks go first; an add with a source id is written only if that entry was still
 # pending and this commit acked it. So a batch committed twice (a lost reply, a
 # retry, two consumers holding one reclaimed entry) writes its outputs once.
@@ -123,8 +123,13 @@ end
 local function check()
   local a = 2
   local n = tonumber(ARGV[a]); a = a + 1
+  local seen = {}
   for _ = 1, n do
-    local err = kind_ok(KEYS[tonumber(ARGV[a])], 'stream'); if err then return err end
+    local k = ARGV[a]
+    if not seen[k] then
+      seen[k] = true
+      local err = kind_ok(KEYS[tonumber(k)], 'stream'); if err then return err end
+    end
     a = a + 3
   end
   n = tonumber(ARGV[a]); a = a + 1
