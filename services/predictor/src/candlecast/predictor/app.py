@@ -79,11 +79,12 @@ class Predictor:
         await self._swap(Served(model, version), card.sha256)
 
     async def handle(self, entries: list[Entry]) -> None:
+        settled = await self._ask_settled(entries)  # answered while the rows decode
         decoded = self.decode_rows(entries)
         if decoded.ok:
             self.rows_hash = decoded.ok[-1][1].feature_set.hash  # what a first model is checked against
-        if self.watcher is not None and entries:
-            await self.watcher.settled(entries[-1].id)  # promotions before these rows come first
+        if settled is not None:
+            await settled  # promotions appended before these rows come first
         served = self.served or await self._wait_for_model(len(entries))  # one model per batch
         now = now_ms()
         outbox = Outbox(self.settings.maxlen)
@@ -98,6 +99,14 @@ class Predictor:
             outbox.add_data(self.keys.predictions_for(row.symbol), data, source)
         outbox.ack(self.keys.features, GROUP_PREDICTOR, [e.id for e in entries])
         await commit(self.redis, outbox)
+
+    async def _ask_settled(self, entries: list[Entry]) -> asyncio.Task[None] | None:
+        """`watcher.settled` for the batch, its query already sent (one loop turn) when this returns."""
+        if self.watcher is None or not entries:
+            return None
+        task = asyncio.create_task(self.watcher.settled(entries[-1].id))
+        await asyncio.sleep(0)
+        return task
 
     def decode_rows(self, entries: list[Entry]) -> Decoded[FeatureRow]:
         """Feature rows, and dead letters for entries that are not (the handler's and the catch-up's)."""
