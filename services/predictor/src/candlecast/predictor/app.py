@@ -79,6 +79,10 @@ class Predictor:
         await self._swap(Served(model, version), card.sha256)
 
     async def handle(self, entries: list[Entry]) -> None:
+        await commit(self.redis, await self.prepare(entries))
+
+    async def prepare(self, entries: list[Entry]) -> Outbox:
+        """The batch's predictions and dead letters with its acks, ready to commit."""
         settled = await self._ask_settled(entries)  # answered while the rows decode
         decoded = self.decode_rows(entries)
         if decoded.ok:
@@ -98,7 +102,7 @@ class Predictor:
             outbox.add_data(self.keys.predictions, data, source)
             outbox.add_data(self.keys.predictions_for(row.symbol), data, source)
         outbox.ack(self.keys.features, GROUP_PREDICTOR, [e.id for e in entries])
-        await commit(self.redis, outbox)
+        return outbox
 
     async def _ask_settled(self, entries: list[Entry]) -> asyncio.Task[None] | None:
         """`watcher.settled` for the batch, its query already sent (one loop turn) when this returns."""
@@ -194,7 +198,14 @@ async def serve_predictor(
             predictor.loaded.wait(), stop
         ):  # reading nothing meanwhile: nothing in flight
             await serve(
-                redis, settings, [Consumer(settings.keys.features, GROUP_PREDICTOR, predictor.handle)], stop
+                redis,
+                settings,
+                [
+                    Consumer(
+                        settings.keys.features, GROUP_PREDICTOR, predictor.handle, prepare=predictor.prepare
+                    )
+                ],
+                stop,
             )
     finally:
         await cancel_and_wait([watching])

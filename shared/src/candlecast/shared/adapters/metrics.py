@@ -15,6 +15,7 @@ from collections import Counter as Tally
 from collections.abc import Awaitable, Callable, Sequence
 from collections.abc import Set as AbstractSet
 from functools import lru_cache
+from typing import TypeVar
 
 from prometheus_client import Counter, Gauge, Histogram, Info, disable_created_metrics
 from redis.asyncio import Redis
@@ -55,7 +56,8 @@ FEATURE_DRIFT = Gauge(
     ("timeframe",),
 )
 
-Handler = Callable[[list[Entry]], Awaitable[None]]
+T = TypeVar("T")
+Handler = Callable[[list[Entry]], Awaitable[T]]
 Add = tuple[str, bytes, str]  # an Outbox add: stream, data, source entry id ('' if none)
 _PER_SYMBOL = re.compile(r"((?:^|:)predictions:)[^:]+$")
 
@@ -66,14 +68,14 @@ def stream_label(stream: str) -> str:
     return _PER_SYMBOL.sub(r"\1{symbol}", stream)
 
 
-def timed(handle: Handler, stream: str, group: str) -> Handler:
+def timed(handle: Handler[T], stream: str, group: str) -> Handler[T]:
     """`handle`, observed by the handler latency histogram."""
     histogram = HANDLER_SECONDS.labels(stream_label(stream), group)
 
-    async def run(entries: list[Entry]) -> None:
+    async def run(entries: list[Entry]) -> T:
         started = time.perf_counter()
         try:
-            await handle(entries)
+            return await handle(entries)
         finally:
             histogram.observe(time.perf_counter() - started)
 

@@ -26,7 +26,7 @@ import logging
 import os
 import socket
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
@@ -35,7 +35,14 @@ from redis.exceptions import ResponseError
 from candlecast.shared.adapters import claims, metrics
 from candlecast.shared.adapters.connect import wait_until_up
 from candlecast.shared.adapters.redis_problems import redis_problem
-from candlecast.shared.adapters.redis_streams import BatchHandler, ensure_group, reply_rows, settle_lag
+from candlecast.shared.adapters.redis_streams import (
+    BatchHandler,
+    Outbox,
+    commit,
+    ensure_group,
+    reply_rows,
+    settle_lag,
+)
 from candlecast.shared.adapters.retry import Settler, Stopping, transient
 from candlecast.shared.adapters.tasks import cancel_and_wait, pause
 from candlecast.shared.core.entries import Entry, Origin, entry_from_fields
@@ -54,6 +61,9 @@ class Consumer:
     group: str
     handle: BatchHandler
     on_reset: Callable[[], None] | None = None  # set up again after an error: forget state read from Redis
+    # A stateless consumer can have its batch worked out (`prepare`: the outbox `handle` would
+    # commit) while Redis still runs the previous batch's commit; `handle` stays the careful path.
+    prepare: Callable[[list[Entry]], Awaitable[Outbox]] | None = None
 
 
 class GroupWorker:
@@ -69,6 +79,12 @@ class GroupWorker:
         self.sweep_every_s = max(settings.reclaim_idle_ms / 2_000, 0.1)
         self.set_up_once = False
         self.next_lag_check = 0.0
+        self.prepare = (
+            None
+            if consumer.prepare is None
+            else metrics.timed(consumer.prepare, consumer.stream, consumer.group)
+        )
+        self.in_flight: tuple[list[Entry], asyncio.Task[int]] | None = None  # a batch's commit, sent
 
     async def run(self) -> None:
         ready, next_sweep = False, 0.0
@@ -81,13 +97,21 @@ class GroupWorker:
                     await self.sweep()
                     next_sweep = time.monotonic() + self.sweep_every_s
                 entries = await self.read_new()
-                await (self.settle(entries) if entries else self.caught_up())
+                if not entries:
+                    await self.land()
+                    await self.caught_up()
+                elif self.prepare is None:
+                    await self.settle(entries)
+                else:
+                    await self.settle_ahead(entries)
             except Stopping:
                 break
             except Exception as exc:  # noqa: BLE001 - the loop outlives every error
                 ready = False
+                await self.drop_in_flight()
                 if not await self.recover(exc):
                     break
+        await self.drop_in_flight()
 
     async def setup(self) -> None:
         c = self.consumer
@@ -179,6 +203,58 @@ class GroupWorker:
         finally:
             timer.cancel()
             await cancel_and_wait(leases)
+
+    async def settle_ahead(self, entries: list[Entry]) -> None:
+        """Work the batch out while the previous one's commit runs, then send its commit.
+
+        Commits still land one at a time and in order. If the previous commit failed, that
+        batch is settled the careful way (retried, split, dead-lettered), then this one too.
+        """
+        outbox: Outbox | None = None
+        try:
+            outbox = await self.prepare(entries) if self.prepare is not None else None
+        except Exception as exc:
+            if transient(exc):
+                raise
+            outbox = None
+        if not await self.land() or outbox is None:
+            await self.settle(entries)
+            return
+        self.handed.inc(len(entries))
+        self.in_flight = (entries, asyncio.create_task(commit(self.redis, outbox)))
+        await asyncio.sleep(0)  # the commit is on its way before the next read
+
+    async def land(self) -> bool:
+        """Wait for the commit in flight; False if it failed and its batch was settled again."""
+        if self.in_flight is None:
+            return True
+        entries, sent = self.in_flight
+        self.in_flight = None
+        try:
+            await sent
+        except Exception as exc:
+            if transient(exc):
+                raise  # the loop waits for Redis, then re-runs what is pending
+            log.warning(
+                "commit of %d entries of %s failed (%r): settling them again",
+                len(entries),
+                self.consumer.stream,
+                exc,
+            )
+            await self.settle(entries)
+            return False
+        return True
+
+    async def drop_in_flight(self) -> None:
+        """Let a commit in flight finish or fail: what it did not ack stays pending, to be re-run."""
+        if self.in_flight is None:
+            return
+        _, sent = self.in_flight
+        self.in_flight = None
+        try:
+            await sent
+        except Exception as exc:  # noqa: BLE001 - its entries are still pending
+            log.info("a commit on %s failed as the loop stopped or recovered: %r", self.consumer.stream, exc)
 
     async def renew(self, ids: list[str], every: float) -> None:
         c = self.consumer

@@ -1,0 +1,117 @@
+"""The consumer loop working a batch out while the previous batch's commit runs (`Consumer.prepare`)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+from redis.asyncio import Redis
+
+from candlecast.shared.adapters.redis_streams import Outbox, commit, ensure_group
+from candlecast.shared.adapters.runner import Consumer, serve
+from candlecast.shared.core.entries import Entry
+from candlecast.shared.settings import Settings
+from tests.integration.test_runner_redis import until
+
+pytestmark = pytest.mark.redis
+
+
+class Echo:
+    """Copies each entry to the stream its `to` names ("out" by default), acking it."""
+
+    def __init__(self, r: Redis) -> None:
+        self.r = r
+        self.prepared: list[list[int]] = []
+        self.handled: list[list[int]] = []
+
+    async def prepare(self, entries: list[Entry]) -> Outbox:
+        box = Outbox(10_000)
+        for e in entries:
+            box.add_data(json.loads(e.data).get("to", "out"), e.data, source=e.id)
+        box.ack("in", "g", [e.id for e in entries])
+        self.prepared.append([json.loads(e.data)["i"] for e in entries])
+        return box
+
+    async def handle(self, entries: list[Entry]) -> None:
+        self.handled.append([json.loads(e.data)["i"] for e in entries])
+        await commit(self.r, await self.prepare(entries))
+
+    def consumer(self) -> Consumer:
+        return Consumer("in", "g", self.handle, prepare=self.prepare)
+
+
+async def publish(r: Redis, docs: list[dict[str, object]]) -> None:
+    pipe = r.pipeline(transaction=False)
+    for d in docs:
+        pipe.xadd("in", {"__data__": json.dumps(d).encode()})
+    await pipe.execute()
+
+
+async def outputs(r: Redis, stream: str = "out") -> list[int]:
+    return [json.loads(f[b"__data__"])["i"] for _, f in await r.xrange(stream)]
+
+
+async def run_until(r: Redis, s: Settings, echo: Echo, done: int) -> None:
+    stop = asyncio.Event()
+    task = asyncio.create_task(serve(r, s, [echo.consumer()], stop))
+
+    async def finished() -> bool:
+        return len(await outputs(r)) + await r.xlen("candlecast:dlq") >= done
+
+    await until(finished)
+    stop.set()
+    await task
+
+
+async def test_batches_worked_out_ahead_land_in_order_once_each(redis_url) -> None:
+    r = Redis.from_url(redis_url)
+    await ensure_group(r, "in", "g")
+    await publish(r, [{"i": i} for i in range(200)])
+    echo = Echo(r)
+    await run_until(r, Settings(redis_url=redis_url, consumer="c", block_ms=20, batch_size=7), echo, 200)
+    assert await outputs(r) == list(range(200)), "every entry once, in order"
+    assert (await r.xpending("in", "g"))["pending"] == 0
+    assert echo.handled == [], "no batch needed the careful path"
+    assert len(echo.prepared) >= 200 // 7
+    await r.aclose()
+
+
+async def test_a_commit_that_fails_sends_its_batch_the_careful_way_and_the_rest_flows(redis_url) -> None:
+    r = Redis.from_url(redis_url)
+    await ensure_group(r, "in", "g")
+    await r.set("a-string", "in the way")
+    docs: list[dict[str, object]] = [{"i": i} for i in range(40)]
+    docs[17]["to"] = "a-string"  # its batch's commit fails: WRONGTYPE
+    await publish(r, docs)
+    echo = Echo(r)
+    await run_until(r, Settings(redis_url=redis_url, consumer="c", block_ms=20, batch_size=5), echo, 40)
+    assert await outputs(r) == [i for i in range(40) if i != 17]
+    letters = [json.loads(f[b"__data__"]) for _, f in await r.xrange("candlecast:dlq")]
+    assert len(letters) == 1
+    assert "ResponseError" in letters[0]["reason"]
+    assert json.loads(letters[0]["payload"])["i"] == 17
+    assert any(17 in batch for batch in echo.handled), "the failed batch was settled the careful way"
+    assert (await r.xpending("in", "g"))["pending"] == 0
+    await r.aclose()
+
+
+async def test_stop_waits_for_the_commit_in_flight(redis_url) -> None:
+    r = Redis.from_url(redis_url)
+    await ensure_group(r, "in", "g")
+    await publish(r, [{"i": i} for i in range(3)])
+    echo = Echo(r)
+    stop = asyncio.Event()
+    task = asyncio.create_task(
+        serve(r, Settings(redis_url=redis_url, consumer="c", block_ms=20), [echo.consumer()], stop)
+    )
+    await until(lambda: _true(bool(echo.prepared)))
+    stop.set()  # the batch's commit was sent before this returns to the loop
+    await task
+    assert await outputs(r) == [0, 1, 2]
+    assert (await r.xpending("in", "g"))["pending"] == 0
+    await r.aclose()
+
+
+async def _true(value: bool) -> bool:
+    return value
