@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Awaitable, Callable
 
 import pytest
 from redis.asyncio import Redis
@@ -96,6 +97,67 @@ async def test_a_commit_that_fails_sends_its_batch_the_careful_way_and_the_rest_
     await r.aclose()
 
 
+class RunningSum(Echo):
+    """Echo with state: each output carries the sum of every `i` so far, checkpointed with it."""
+
+    def __init__(self, r: Redis) -> None:
+        super().__init__(r)
+        self.total: int | None = None
+        self.before_retry: Callable[[], Awaitable[object]] = _nothing
+
+    async def prepare(self, entries: list[Entry]) -> Outbox:
+        if self.total is None:
+            self.total = int(await self.r.hget("sum", "total") or 0)
+        box = Outbox(10_000)
+        for e in entries:
+            doc = json.loads(e.data)
+            self.total += doc["i"]
+            box.add_data(
+                doc.get("to", "out"), json.dumps({"i": doc["i"], "total": self.total}).encode(), e.id
+            )
+        box.put_hash("sum", {"total": str(self.total)})
+        box.ack("in", "g", [e.id for e in entries])
+        self.prepared.append([json.loads(e.data)["i"] for e in entries])
+        return box
+
+    async def handle(self, entries: list[Entry]) -> None:
+        self.handled.append([json.loads(e.data)["i"] for e in entries])
+        once, self.before_retry = self.before_retry, _nothing
+        await once()
+        try:
+            await commit(self.r, await self.prepare(entries))
+        except Exception:
+            self.reset()
+            raise
+
+    def reset(self) -> None:
+        self.total = None
+
+    def consumer(self) -> Consumer:
+        return Consumer("in", "g", self.handle, on_reset=self.reset, prepare=self.prepare)
+
+
+async def test_state_worked_out_past_a_failed_commit_is_read_again(redis_url) -> None:
+    """The commit in flight fails once (a key in the way, removed before the retry): the batch
+    worked out after it must not keep state that counted the failed batch."""
+    r = Redis.from_url(redis_url)
+    await ensure_group(r, "in", "g")
+    await r.set("side", "in the way")
+    docs: list[dict[str, object]] = [{"i": i} for i in range(40)]
+    docs[17]["to"] = "side"
+    await publish(r, docs)
+    summing = RunningSum(r)
+    summing.before_retry = lambda: r.delete("side")
+    await run_until(r, Settings(redis_url=redis_url, consumer="c", block_ms=20, batch_size=5), summing, 39)
+    totals = [json.loads(f[b"__data__"])["total"] for _, f in await r.xrange("out")]
+    want = [sum(range(i + 1)) for i in range(40) if i != 17]
+    assert totals == want, "each total counts every i once"
+    assert [json.loads(f[b"__data__"])["total"] for _, f in await r.xrange("side")] == [sum(range(18))]
+    assert int(await r.hget("sum", "total")) == sum(range(40))
+    assert summing.handled, "the failed batch went the careful way"
+    await r.aclose()
+
+
 async def test_stop_waits_for_the_commit_in_flight(redis_url) -> None:
     r = Redis.from_url(redis_url)
     await ensure_group(r, "in", "g")
@@ -115,3 +177,7 @@ async def test_stop_waits_for_the_commit_in_flight(redis_url) -> None:
 
 async def _true(value: bool) -> bool:
     return value
+
+
+async def _nothing() -> None:
+    return None

@@ -61,8 +61,9 @@ class Consumer:
     group: str
     handle: BatchHandler
     on_reset: Callable[[], None] | None = None  # set up again after an error: forget state read from Redis
-    # A stateless consumer can have its batch worked out (`prepare`: the outbox `handle` would
-    # commit) while Redis still runs the previous batch's commit; `handle` stays the careful path.
+    # With `prepare` (the outbox `handle` would commit), a batch is worked out while Redis still
+    # runs the previous batch's commit; `handle` stays the careful path. A consumer with state
+    # must drop it in `on_reset`, which is also called when a commit in flight fails.
     prepare: Callable[[list[Entry]], Awaitable[Outbox]] | None = None
 
 
@@ -241,6 +242,8 @@ class GroupWorker:
                 self.consumer.stream,
                 exc,
             )
+            if self.consumer.on_reset is not None:
+                self.consumer.on_reset()  # state worked out past the failed batch is read again
             await self.settle(entries)
             return False
         return True
