@@ -158,6 +158,38 @@ async def test_state_worked_out_past_a_failed_commit_is_read_again(redis_url) ->
     await r.aclose()
 
 
+async def test_a_slow_prepare_keeps_its_lease_and_no_replica_takes_the_batch(redis_url) -> None:
+    r = Redis.from_url(redis_url)
+    await ensure_group(r, "in", "g")
+    await publish(r, [{"i": 0}])
+    slow, other = Echo(r), Echo(r)
+    quick = slow.prepare
+
+    async def held(entries: list[Entry]) -> Outbox:  # as a predictor waiting for its first model
+        await asyncio.sleep(1.5)  # five times the idle limit
+        return await quick(entries)
+
+    slow.prepare = held  # type: ignore[method-assign]
+    stops, tasks = [], []
+    for name, echo in (("slow", slow), ("other", other)):
+        s = Settings(redis_url=redis_url, consumer=name, block_ms=20, reclaim_idle_ms=300)
+        stops.append(asyncio.Event())
+        tasks.append(asyncio.create_task(serve(r, s, [echo.consumer()], stops[-1])))
+        await asyncio.sleep(0.1)
+    await until(lambda: _outputs_are(r, [0]), timeout=5)
+    for stop in stops:
+        stop.set()
+    await asyncio.gather(*tasks)
+    assert other.prepared == []
+    assert other.handled == []
+    assert await outputs(r) == [0]
+    await r.aclose()
+
+
+async def _outputs_are(r: Redis, want: list[int]) -> bool:
+    return await outputs(r) == want
+
+
 async def test_stop_waits_for_the_commit_in_flight(redis_url) -> None:
     r = Redis.from_url(redis_url)
     await ensure_group(r, "in", "g")

@@ -22,11 +22,12 @@ fetch loop retries with a fixed delay and no way to stop it mid-outage.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
@@ -193,14 +194,20 @@ class GroupWorker:
         if not entries:
             return
         self.handed.inc(len(entries))
+        async with self.leased(entries):
+            await self.settler(entries)
+
+    @contextlib.asynccontextmanager
+    async def leased(self, entries: list[Entry]) -> AsyncIterator[None]:
+        """Renew the entries' lease while in the block (a block done sooner starts no task)."""
         every = self.settings.reclaim_idle_ms / 3_000
-        leases: list[asyncio.Task[None]] = []  # a batch done sooner than `every` starts no task
+        leases: list[asyncio.Task[None]] = []
         ids = [e.id for e in entries]
         timer = asyncio.get_running_loop().call_later(
             every, lambda: leases.append(asyncio.create_task(self.renew(ids, every)))
         )
         try:
-            await self.settler(entries)
+            yield
         finally:
             timer.cancel()
             await cancel_and_wait(leases)
@@ -213,7 +220,8 @@ class GroupWorker:
         """
         outbox: Outbox | None = None
         try:
-            outbox = await self.prepare(entries) if self.prepare is not None else None
+            async with self.leased(entries):  # a predictor may hold a batch until a model loads
+                outbox = await self.prepare(entries) if self.prepare is not None else None
         except Exception as exc:
             if transient(exc):
                 raise
