@@ -45,7 +45,9 @@ async def main(settings: FeaturesSettings, stop: asyncio.Event) -> None:
     clear_stale_cache()
     took = await asyncio.to_thread(warm_up, feature_set, settings.timeframe)
     log.info("feature kernel ready in %.1f s", took)
-    consumer = Consumer(settings.keys.bars, settings.group, worker.handle, on_reset=worker.forget)
+    consumer = Consumer(
+        settings.keys.bars, settings.group, worker.handle, on_reset=worker.forget, prepare=worker.prepare
+    )
     await serve(redis, settings, [consumer], stop)
     await redis.aclose()
 

@@ -46,6 +46,18 @@ class FeaturesWorker:
         self.names_published = False
 
     async def handle(self, entries: list[Entry]) -> None:
+        outbox = await self.prepare(entries)
+        try:
+            await commit(self.redis, outbox)
+        except BaseException:
+            self.forget()  # a retry resumes from the committed checkpoints, not from this batch
+            raise
+
+    async def prepare(self, entries: list[Entry]) -> Outbox:
+        """Advance the series in memory; the rows, dead letters, checkpoints and acks to commit.
+
+        Until that commit lands the state is ahead of Redis: if it fails, `forget` must be called.
+        """
         now = self.clock()
         decoded = decode(entries, BAR, self.origin, now, self.settings.max_bar_bytes)
         resets = self._resets(entries, decoded.dead, now)
@@ -55,14 +67,15 @@ class FeaturesWorker:
             await self._load(keys)
             result = step(self.series, mine, self.feature_set, self.origin, now, self.rules, resets)
             dead = decoded.dead if self.settings.partition == 0 else []  # one copy, not one per partition
-            await commit(self.redis, self._outbox(entries, result, dead))
+            outbox = self._outbox(entries, result, dead)
         except BaseException:
             for key in keys:  # a retry resumes from the committed checkpoint, not half-advanced state
                 self.series.pop(key, None)
             raise
-        self.names_published = True
+        self.names_published = True  # forgotten with the state if the commit fails
         if result.duplicates:
             log.info("dropped %d exact duplicate bars", result.duplicates)
+        return outbox
 
     def forget(self) -> None:
         """Drop every series' state: the next bar of each loads its checkpoint (if Redis still has one)."""
