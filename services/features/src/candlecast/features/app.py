@@ -11,6 +11,7 @@ from candlecast.features.settings import FeaturesSettings
 from candlecast.features.worker import FeaturesWorker
 from candlecast.shared.adapters.connect import client, wait_until_up
 from candlecast.shared.adapters.health import with_health
+from candlecast.shared.adapters.heap import freeze_startup
 from candlecast.shared.adapters.numba_cache import clear_stale_cache
 from candlecast.shared.adapters.runner import Consumer, serve
 from candlecast.shared.adapters.shutdown import run_until_stopped
@@ -45,6 +46,7 @@ async def main(settings: FeaturesSettings, stop: asyncio.Event) -> None:
     clear_stale_cache()
     took = await asyncio.to_thread(warm_up, feature_set, settings.timeframe)
     log.info("feature kernel ready in %.1f s", took)
+    freeze_startup()  # full collections no longer stall a batch walking start-up objects
     consumer = Consumer(
         settings.keys.bars, settings.group, worker.handle, on_reset=worker.forget, prepare=worker.prepare
     )

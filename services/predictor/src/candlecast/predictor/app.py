@@ -31,6 +31,7 @@ from candlecast.shared.adapters.connect import client, wait_until_up
 from candlecast.shared.adapters.feature_wire import decode_rows
 from candlecast.shared.adapters.file_registry import FileModelStore
 from candlecast.shared.adapters.health import Probe, serving
+from candlecast.shared.adapters.heap import freeze_startup
 from candlecast.shared.adapters.prediction_wire import encode_predictions
 from candlecast.shared.adapters.redis_streams import Outbox, commit, ensure_group, last_id, publish
 from candlecast.shared.adapters.runner import Consumer, serve
@@ -216,6 +217,7 @@ async def main(settings: Settings, stop: asyncio.Event) -> None:
     try:
         async with serving(settings, [(settings.keys.features, GROUP_PREDICTOR)]) as probe:
             if await wait_until_up(redis, settings.url, stop, log):
+                freeze_startup()  # full collections no longer stall a batch walking start-up objects
                 await serve_predictor(redis, settings, FileModelStore(settings.home), stop, probe)
     finally:
         await redis.aclose()
