@@ -13,6 +13,7 @@ from candlecast.features.settings import FeaturesSettings
 from candlecast.features.worker import FeaturesWorker
 from candlecast.ingest.synthetic import synthetic_bars
 from candlecast.shared.adapters.redis_streams import ensure_group
+from candlecast.shared.core.bars import Bars
 from candlecast.shared.core.entries import Entry, entry_from_fields
 from candlecast.shared.core.features import DEFAULT, compute, warmup_bars
 
@@ -51,13 +52,39 @@ async def test_restarts_between_any_batches_give_the_batch_engines_rows(redis_ur
     for lo, hi in pairwise(cuts):
         await publish(redis, s.keys.bars, [m.model_dump_json().encode() for m in messages[lo:hi]])
         await FeaturesWorker(redis, s, DEFAULT).handle(await read_group(redis, s))
+    await assert_engine_rows(redis, s, series)
+    await redis.aclose()
+
+
+async def test_one_bar_per_series_per_batch_gives_the_batch_engines_rows_across_a_restart(
+    redis_url, tmp_path
+) -> None:
+    """Live-shaped batches (one bar of each of five series), with a restart from snapshot plus journal."""
+    s = settings(redis_url, tmp_path, 40)
+    redis = Redis.from_url(redis_url)
+    await ensure_group(redis, s.keys.bars, s.group)
+    n = warmup_bars(DEFAULT) + 60
+    series = synthetic_bars(["AAA", "BBB", "CCC", "DDD", "EEE"], "5m", START, n, seed=8)
+    worker = FeaturesWorker(redis, s, DEFAULT)
+    for i in range(n):
+        if i == n - 25:
+            worker = FeaturesWorker(redis, s, DEFAULT)  # a restart: snapshot plus journal
+        await publish(redis, s.keys.bars, [b.to_messages()[i].model_dump_json().encode() for b in series])
+        await worker.handle(await read_group(redis, s))
+    await assert_engine_rows(redis, s, series)
+    assert await redis.xlen(s.keys.dlq) == 0
+    await redis.aclose()
+
+
+async def assert_engine_rows(redis: Redis, s: FeaturesSettings, series: list[Bars]) -> None:
+    """The rows on `features` are the batch engine's, bit for bit, each with its bar's close."""
     rows = [orjson.loads(f[b"__data__"]) for _, f in await redis.xrange(s.keys.features)]
     for bars in series:
         mine = [r for r in rows if r["symbol"] == bars.symbol]
         expected = compute(bars, DEFAULT)
         assert [r["ts"] for r in mine] == expected.ts.tolist()
         assert np.array_equal(np.array([r["values"] for r in mine]), expected.values)
-    await redis.aclose()
+        assert [r["close"] for r in mine] == bars.close[-len(expected) :].tolist()
 
 
 async def test_the_journal_holds_the_bars_since_the_snapshot_and_is_cleared_by_the_next(

@@ -10,6 +10,7 @@ state for any chunking), so it continues exactly where the old one stopped.
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -26,6 +27,7 @@ FIELDS = ["state", "entry_id", "recent", "duplicates", "feature_set"]
 JOURNAL = np.dtype(
     [("ts", "<i8"), ("open", "<f8"), ("high", "<f8"), ("low", "<f8"), ("close", "<f8"), ("volume", "<f8")]
 )
+JOURNAL_ROW = struct.Struct("<q5d")  # one JOURNAL row
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,8 +40,9 @@ class Writes:
 
 
 def journal_bytes(bars: Sequence[BarClosed]) -> bytes:
-    rows = np.array([(b.ts, b.open, b.high, b.low, b.close, b.volume) for b in bars], dtype=JOURNAL)
-    return rows.tobytes()
+    """The bars as JOURNAL rows (struct packs them as numpy would, and faster)."""
+    pack = JOURNAL_ROW.pack
+    return b"".join([pack(b.ts, b.open, b.high, b.low, b.close, b.volume) for b in bars])
 
 
 def journal_bars(data: bytes, symbol: str, timeframe: str) -> Bars:

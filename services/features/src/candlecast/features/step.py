@@ -4,6 +4,10 @@ Per-series state lives in `Series`. Each carries the id of the last bar entry it
 absorbed, so a batch redelivered after a crash is recognised and skipped rather
 than mistaken for out-of-order bars. Bars pass `core.admission`'s rules first:
 a refused bar is dead-lettered and never advances its series.
+
+A batch's admitted bars, all series together, go into one set of columns and one
+output buffer; each series runs the kernel over its own slice of them (a live batch
+holds one bar of each of many series, so per-series overhead is what costs).
 """
 
 from __future__ import annotations
@@ -12,16 +16,31 @@ import zlib
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
+from operator import attrgetter
 
-from candlecast.shared.core.admission import Jump, Recent, Rules, duplicate_kind, jump_refusal, time_refusal
+import numpy as np
+
+from candlecast.shared.core.admission import (
+    Jump,
+    Recent,
+    Rules,
+    Values,
+    duplicate_kind,
+    jump_refusal,
+    time_refusal,
+)
 from candlecast.shared.core.admission import values_of as bar_values
-from candlecast.shared.core.bars import Bars
+from candlecast.shared.core.arrays import F64, I64
+from candlecast.shared.core.bars import Bars, Stacked
 from candlecast.shared.core.entries import Entry, Origin, dead_letter, id_key
 from candlecast.shared.core.feature_rows import FeatureRow
-from candlecast.shared.core.features import FeatureRows, FeatureSet, FeatureState, advance, new_state
+from candlecast.shared.core.features import FeatureSet, FeatureState, new_state
+from candlecast.shared.core.features.engine import advance_columns
 from candlecast.shared.core.messages import BarClosed, DeadLettered, ResetSeries
 
 SeriesKey = tuple[str, str]
+CLOSE = attrgetter("close")
 DEFAULT_RULES = Rules()
 
 
@@ -105,56 +124,111 @@ def _advance_all(
     now_ms: int,
     rules: Rules,
 ) -> StepResult:
+    """Admit each series' bars, build the batch's columns once, then advance series by series."""
     result = StepResult()
+    chunks: list[_Admit] = []
+    at = 0  # where the next series' bars start in the batch's columns
     for key, items in group_by_series(bars).items():
-        current = series[key]
-        admit = _Admit(current, origin, now_ms, rules, result)
-        fresh = [item for item in items if admit(*item)]
-        if items:
-            current.entry_id = items[-1][0].id
-            result.touched.add(key)
-        bars_in = [bar for _, bar in fresh]
-        try:  # the kernel leaves the state untouched when it refuses a chunk
-            rows = advance(current.state, Bars.from_messages(bars_in)) if bars_in else None
-        except (ValueError, OverflowError) as exc:
-            result.dead.extend(
-                dead_letter(origin, e, f"feature engine refused the bar: {exc}", now_ms) for e, _ in fresh
-            )
-            continue
-        current.recent = admit.taken  # the window already holds every absorbed bar
-        if bars_in:
-            result.absorbed.setdefault(key, []).extend(bars_in)
-        if rows is not None:
-            result.rows.extend(to_rows(key, rows, bars_in, feature_set))
+        admit = _Admit(key, series[key], origin, now_ms, rules, result, at)
+        for entry, bar in items:
+            admit(entry, bar)
+        admit.current.entry_id = items[-1][0].id
+        result.touched.add(key)
+        chunks.append(admit)
+        at += len(admit.fresh)
+    batch = _Batch.of(chunks, len(feature_set.names))
+    for admit in chunks:
+        result.dead += admit.dead
+        if admit.fresh:
+            _advance_chunk(admit, batch, feature_set, result)
+        else:
+            admit.current.recent = admit.taken
     return result
 
 
+@dataclass(frozen=True, slots=True)
+class _Batch:
+    """The admitted bars of every series in one set of columns, and room for their rows."""
+
+    bars: Stacked | None  # None when a bar does not fit the columns: each series is built alone
+    out_ts: I64
+    out: F64
+
+    @classmethod
+    def of(cls, chunks: Sequence[_Admit], width: int) -> _Batch:
+        ts = [bar.ts for admit in chunks for bar in admit.fresh]
+        try:
+            bars: Stacked | None = Stacked.of(ts, [p for admit in chunks for p in admit.prices])
+        except (ValueError, OverflowError, TypeError):
+            bars = None
+        return cls(bars, np.empty(len(ts), dtype=np.int64), np.empty((len(ts), width), dtype=np.float64))
+
+
+def _advance_chunk(admit: _Admit, batch: _Batch, feature_set: FeatureSet, result: StepResult) -> None:
+    """One series' admitted bars through the kernel: rows, or dead letters if it refuses them."""
+    current, fresh, at = admit.current, admit.fresh, admit.start
+    n, width = len(fresh), current.state.sel.shape[0]
+    out = batch.out[at:] if width == batch.out.shape[1] else np.empty((n, width), dtype=np.float64)
+    try:  # the kernel leaves the state untouched when it refuses a chunk
+        if batch.bars is None:  # contiguous int64 and float64 columns too (or OverflowError)
+            columns = Bars.from_messages(fresh).columns()
+        else:
+            columns = batch.bars.columns(at, at + n)
+        m = advance_columns(current.state, *admit.key, columns, batch.out_ts[at:], out)
+    except (ValueError, OverflowError) as exc:
+        reason = f"feature engine refused the bar: {exc}"
+        result.dead.extend(dead_letter(admit.origin, e, reason, admit.now_ms) for e in admit.entries)
+        return
+    current.recent = admit.taken  # the window already holds every absorbed bar
+    result.absorbed.setdefault(admit.key, []).extend(fresh)
+    result.rows += to_rows(admit.key, batch.out_ts[at : at + m], out[:m], fresh, feature_set)
+
+
 class _Admit:
-    """One series' admission in one batch: True for a bar to absorb, else dead-lettered or dropped."""
+    """One series' admission in one batch: the bars to absorb (`fresh`); the rest are dead-lettered
+    (`dead`) or dropped."""
 
     def __init__(
-        self, current: Series, origin: Origin, now_ms: int, rules: Rules, result: StepResult
+        self,
+        key: SeriesKey,
+        current: Series,
+        origin: Origin,
+        now_ms: int,
+        rules: Rules,
+        result: StepResult,
+        start: int,
     ) -> None:
-        self.current, self.origin, self.now_ms = current, origin, now_ms
-        self.rules, self.result = rules, result
+        self.key, self.current, self.origin, self.now_ms = key, current, origin, now_ms
+        self.rules, self.result, self.start = rules, result, start  # start: its first row in the batch
         self.done = id_key(current.entry_id)
         self.last_ts = current.state.last_ts
-        self.taken = Recent(current.recent.size, dict(current.recent.values))
+        self.taken = current.recent  # copied before its first change: the series keeps its own
+        self.fresh: list[BarClosed] = []
+        self.entries: list[Entry] = []
+        self.prices: list[Values] = []
+        self.dead: list[DeadLettered] = []
 
-    def __call__(self, entry: Entry, bar: BarClosed) -> bool:
+    def __call__(self, entry: Entry, bar: BarClosed) -> None:
         if id_key(entry.id) <= self.done:
-            return False  # absorbed before a crash: redelivered
+            return  # absorbed before a crash: redelivered
         reason = self._refusal(bar)
         if reason == "":
             self.current.duplicates += 1
             self.result.duplicates += 1
-            return False
-        if reason is not None:
-            self.result.dead.append(dead_letter(self.origin, entry, reason, self.now_ms))
-            return False
+        elif reason is not None:
+            self.dead.append(dead_letter(self.origin, entry, reason, self.now_ms))
+        else:
+            self._take(entry, bar)
+
+    def _take(self, entry: Entry, bar: BarClosed) -> None:
+        if self.taken is self.current.recent:
+            self.taken = Recent(self.taken.size, dict(self.taken.values))
+        values = bar_values(bar)
         self.last_ts = bar.ts
-        self.taken.add(bar.ts, bar_values(bar))
-        return True
+        self.taken.add(bar.ts, values)
+        self.fresh.append(bar)
+        self.entries.append(entry)
+        self.prices.append(values)
 
     def _refusal(self, bar: BarClosed) -> str | None:
         """None to absorb, "" for an exact duplicate (dropped), else the dead letter's reason."""
@@ -172,13 +246,25 @@ class _Admit:
 
 
 def to_rows(
-    key: SeriesKey, rows: FeatureRows, bars: Sequence[BarClosed], feature_set: FeatureSet
+    key: SeriesKey, ts: I64, values: F64, bars: Sequence[BarClosed], feature_set: FeatureSet
 ) -> list[FeatureRow]:
-    """The kernel's rows, each with its bar's close; values stay numpy rows (encoded in one call each)."""
-    symbol, timeframe = key
-    close_at = {b.ts: b.close for b in bars}
-    fs_id = feature_set.id
-    return [
-        FeatureRow(symbol, timeframe, ts, fs_id, values, close_at[ts])
-        for ts, values in zip(rows.ts.tolist(), rows.values, strict=True)
-    ]
+    """The kernel's rows (`ts`, `values`) for `bars`, each with its bar's close; values stay numpy
+    rows (encoded in one call each)."""
+    stamps = ts.tolist()
+    if len(stamps) == len(bars):  # a row for every bar (warm-up over, no long gap), in order
+        closes = list(map(CLOSE, bars))
+    else:
+        close_at = {b.ts: b.close for b in bars}
+        closes = [close_at[t] for t in stamps]
+    n, (symbol, timeframe) = len(stamps), key
+    return list(
+        map(
+            FeatureRow,
+            repeat(symbol, n),
+            repeat(timeframe, n),
+            stamps,
+            repeat(feature_set.id, n),
+            values,
+            closes,
+        )
+    )

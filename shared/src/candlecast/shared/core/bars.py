@@ -10,6 +10,9 @@ import numpy as np
 from candlecast.shared.core.arrays import F64, I64, Index, Mask
 from candlecast.shared.core.messages import BarClosed
 
+Prices = tuple[float, float, float, float, float]  # open, high, low, close, volume
+Columns = tuple[I64, F64, F64, F64, F64, F64]  # ts, open, high, low, close, volume
+
 
 @dataclass(frozen=True, slots=True)
 class Bars:
@@ -60,6 +63,11 @@ class Bars:
             np.fromiter((b.volume for b in bars), dtype=np.float64, count=len(bars)),
         )
 
+    def columns(self) -> Columns:
+        """(ts, open, high, low, close, volume) as they are (from `from_messages`: contiguous int64
+        and float64, what `features.advance_columns` reads)."""
+        return self.ts, self.open, self.high, self.low, self.close, self.volume
+
     def rows(self) -> list[tuple[int, float, float, float, float, float]]:
         """(ts, open, high, low, close, volume) per bar, as Python numbers."""
         return list(
@@ -88,6 +96,26 @@ class Bars:
             )
             for t, o, h, lo, c, v in self.rows()
         ]
+
+
+@dataclass(frozen=True, slots=True)
+class Stacked:
+    """The bars of several series in one set of columns, series after series; `columns` slices one."""
+
+    whole: Columns  # contiguous: ts, and the open, high, low, close and volume rows of one (5, n) block
+
+    @classmethod
+    def of(cls, ts: Sequence[int], prices: Sequence[Prices]) -> Stacked:
+        """Columns built in two numpy calls (not six per series); OverflowError for a ts over int64."""
+        block = np.ascontiguousarray(np.array(prices, dtype=np.float64).reshape(len(prices), 5).T)
+        o, h, lo, c, v = block
+        return cls((np.array(ts, dtype=np.int64), o, h, lo, c, v))
+
+    def columns(self, start: int, stop: int) -> Columns:
+        """Rows start:stop (e.g. one series' bars) as contiguous views, no copy."""
+        rows = slice(start, stop)
+        ts, o, h, lo, c, v = self.whole
+        return ts[rows], o[rows], h[rows], lo[rows], c[rows], v[rows]
 
 
 def concat(parts: Sequence[Bars]) -> Bars:

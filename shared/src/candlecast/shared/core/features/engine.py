@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from candlecast.shared.core.arrays import F64, I64
-from candlecast.shared.core.bars import Bars
+from candlecast.shared.core.bars import Bars, Columns
 from candlecast.shared.core.features.catalog import DEFAULT
 from candlecast.shared.core.features.kernel import INVALID_BAR, OUT_OF_ORDER, run
 from candlecast.shared.core.features.specs import FeatureSet
@@ -49,15 +49,33 @@ def advance(state: FeatureState, bars: Bars) -> FeatureRows:
         _f64(bars.close),
         _f64(bars.volume),
     )
-    arrays = (state.fl, state.it, state.ring, state.deq)
-    m = run(columns, arrays, state.tf_ms, state.sel, state.need, out_ts, out)
-    if m == -OUT_OF_ORDER:
-        raise OutOfOrderError(f"{bars.symbol}: bar ts must increase and follow {state.last_ts}")
-    if m == -INVALID_BAR:
-        raise ValueError(
-            f"{bars.symbol}: need finite prices with 0 < low <= open, close <= high; volume >= 0"
-        )
+    m = _run(state, bars.symbol, columns, out_ts, out)
     return FeatureRows(out_ts[:m], out[:m], state.feature_set.names)
+
+
+def advance_columns(
+    state: FeatureState, symbol: str, timeframe: str, columns: Columns, out_ts: I64, out: F64
+) -> int:
+    """`advance` for one series' bars as the kernel reads them (contiguous int64 ts and float64
+    prices of one length, as `Stacked.columns` gives them, not copied), writing its rows to the
+    first rows of `out_ts` and `out` (views into one buffer for a batch of many series, say);
+    returns how many rows it wrote."""
+    if timeframe != state.timeframe:
+        raise ValueError(f"bars are {timeframe}, state is {state.timeframe}")
+    n = columns[0].shape[0]
+    if out_ts.shape[0] < n or out.shape[0] < n or out.shape[1] != state.sel.shape[0]:
+        raise ValueError(f"output of shape {out.shape} for {n} bars of {state.sel.shape[0]} features")
+    return _run(state, symbol, columns, out_ts, out)
+
+
+def _run(state: FeatureState, symbol: str, columns: Columns, out_ts: I64, out: F64) -> int:
+    arrays = (state.fl, state.it, state.ring, state.deq)
+    m: int = run(columns, arrays, state.tf_ms, state.sel, state.need, out_ts, out)
+    if m == -OUT_OF_ORDER:
+        raise OutOfOrderError(f"{symbol}: bar ts must increase and follow {state.last_ts}")
+    if m == -INVALID_BAR:
+        raise ValueError(f"{symbol}: need finite prices with 0 < low <= open, close <= high; volume >= 0")
+    return m
 
 
 def compute(bars: Bars, feature_set: FeatureSet = DEFAULT) -> FeatureRows:
