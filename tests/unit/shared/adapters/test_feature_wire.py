@@ -199,3 +199,36 @@ def test_a_malformed_feature_set_is_refused_whatever_came_before_it(version: obj
     assert alone.ok == []
     after_a_good_row = decode_rows(entries([orjson.dumps(good()), bad]), ORIGIN, NOW)
     assert [e.id for e, _ in after_a_good_row.ok] == ["1-0"]
+
+
+VARIANTS = [
+    good(),
+    good(close=100),  # an integer close is read as a float
+    good(close=5e-324, ts=0),
+    good(ts=MAX_TS_MS),
+    good(symbol="BTC-USDT:PERP", timeframe="4h"),
+    good(feature_set={**FS.model_dump(), "name": "other"}),
+    good(feature_set={**FS.model_dump(), "version": 2}),
+    good(feature_set=SEED.id.model_dump(), values={name: float(i) for i, name in enumerate(SEED.names)}),
+    good(extra_field=1, schema_version=9),
+]
+
+
+def test_a_row_decodes_the_same_first_in_its_batch_or_after_rows_that_were_checked_in_full() -> None:
+    """Later rows of a batch are checked against what earlier rows proved valid; the result is the same."""
+    docs = [orjson.dumps(v) for v in VARIANTS]
+    alone = [decode_rows(entries([d]), ORIGIN, NOW).ok[0][1] for d in docs]
+    together = decode_rows(entries(docs * 2), ORIGIN, NOW)
+    assert together.dead == []
+    assert [row for _, row in together.ok] == alone * 2
+    assert [type(row.close) for _, row in together.ok] == [float] * len(together.ok)
+
+
+@pytest.mark.parametrize(("data", "reason"), [m[1:] for m in MALFORMED], ids=[m[0] for m in MALFORMED])
+def test_a_malformed_row_is_refused_after_every_kind_of_good_row(data: bytes, reason: str) -> None:
+    docs = [orjson.dumps(v) for v in VARIANTS]
+    decoded = decode_rows(entries([*docs, data, *docs]), ORIGIN, NOW)
+    assert len(decoded.ok) == 2 * len(docs)
+    (dead,) = decoded.dead
+    assert dead.entry_id == f"{len(docs) + 1}-0"
+    assert reason in dead.reason

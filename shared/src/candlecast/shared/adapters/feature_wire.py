@@ -2,7 +2,9 @@
 
 Written: `FeaturesComputed` (schema version 2) with `values` as a JSON array in the
 feature set's order; orjson formats a numpy row in one call (floats round-trip exactly).
-Read: orjson, then the envelope is checked (types, ranges, the feature set's id). The values
+Read: orjson, then the envelope is checked (types, ranges, the feature set's id); once a
+batch's row has passed, later rows with the same symbol, timeframe and feature set are checked
+by type tests and lookups alone (`Seen`): ~2 us a row instead of ~3.4. The values
 are not checked one by one: the predictor's matrix (`serving.scoreable`) refuses a row whose
 values are not all finite numbers.
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import cast
 
 import orjson
@@ -60,19 +63,28 @@ def names_json(feature_set: FeatureSet) -> bytes:
     )
 
 
+@dataclass(slots=True)
+class Seen:
+    """What earlier rows of a batch proved valid, so later rows are checked by lookups alone."""
+
+    sets: dict[tuple[object, ...], FeatureSetId] = field(default_factory=dict)  # by (name, version, hash)
+    symbols: set[str] = field(default_factory=set)
+    timeframes: set[str] = field(default_factory=set)
+
+
 def decode_rows(
     entries: Iterable[Entry], origin: Origin, now_ms: int, max_bytes: int | None = None
 ) -> Decoded[FeatureRow]:
     """Each entry as a FeatureRow, or a dead letter saying what is wrong with it."""
     out: Decoded[FeatureRow] = Decoded()
-    ids: dict[tuple[object, ...], FeatureSetId] = {}
+    seen = Seen()
     for entry in entries:
         too_big = oversized(origin, entry, now_ms, max_bytes)
         if too_big is not None:
             out.dead.append(too_big)
             continue
         try:
-            out.ok.append((entry, row_of(orjson.loads(entry.data), ids)))
+            out.ok.append((entry, row_of(orjson.loads(entry.data), seen)))
         except orjson.JSONDecodeError as exc:
             out.dead.append(dead_letter(origin, entry, f"malformed JSON: {clip(str(exc), 200)}", now_ms))
         except (ValueError, TypeError) as exc:
@@ -80,13 +92,47 @@ def decode_rows(
     return out
 
 
-def row_of(doc: object, ids: dict[tuple[object, ...], FeatureSetId] | None = None) -> FeatureRow:
-    """A decoded document's row; ValueError says which field is wrong. `ids` caches feature-set ids."""
+def row_of(doc: object, seen: Seen | None = None) -> FeatureRow:
+    """A decoded document's row; ValueError says which field is wrong. `seen` caches what is valid."""
+    seen = Seen() if seen is None else seen
+    if type(doc) is dict:
+        row = _known(cast("dict[str, object]", doc), seen)
+        if row is not None:
+            return row
+    return _checked(doc, seen)
+
+
+def _known(d: dict[str, object], seen: Seen) -> FeatureRow | None:
+    """The row, if each field is of a kind `_checked` accepts or one it already accepted; else None."""
+    symbol, timeframe, ts, close = d.get("symbol"), d.get("timeframe"), d.get("ts"), d.get("close")
+    fs, values = d.get("feature_set"), d.get("values")
+    if not (
+        type(ts) is int
+        and type(close) is float
+        and type(values) is list
+        and type(fs) is dict
+        and type(symbol) is str
+        and type(timeframe) is str
+        and 0 <= ts <= MAX_TS_MS
+        and 0.0 < close < math.inf
+        and symbol in seen.symbols
+        and timeframe in seen.timeframes
+    ):
+        return None
+    key = (fs.get("name"), fs.get("version"), fs.get("hash"))
+    if type(key[0]) is not str or type(key[1]) is not int or type(key[2]) is not str:
+        return None  # (name, True, hash) would find (name, 1, hash)
+    known = seen.sets.get(key)
+    return None if known is None else FeatureRow(symbol, timeframe, ts, known, values, close)
+
+
+def _checked(doc: object, seen: Seen) -> FeatureRow:
+    """Each field checked in turn; the first wrong one raises, naming it."""
     if not isinstance(doc, dict):
         raise TypeError(f"expected a JSON object, got {type(doc).__name__}")
     d = cast("dict[str, object]", doc)
-    feature_set = _feature_set(d.get("feature_set"), {} if ids is None else ids)
-    return FeatureRow(
+    feature_set = _feature_set(d.get("feature_set"), seen.sets)
+    row = FeatureRow(
         symbol=_text(d, "symbol", SYMBOL, 40),
         timeframe=_text(d, "timeframe", TIMEFRAME, 5),
         ts=_ts(d.get("ts")),
@@ -94,6 +140,9 @@ def row_of(doc: object, ids: dict[tuple[object, ...], FeatureSetId] | None = Non
         values=_values(d.get("values"), feature_set),
         close=_close(d.get("close")),
     )
+    seen.symbols.add(row.symbol)
+    seen.timeframes.add(row.timeframe)
+    return row
 
 
 def _text(d: Mapping[str, object], name: str, pattern: re.Pattern[str], longest: int) -> str:

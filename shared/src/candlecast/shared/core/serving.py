@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import cast
 
 import numpy as np
 
@@ -98,7 +99,7 @@ def predict_batch(
         close = np.array([row.close for row in rows], dtype=np.float64)
         ts = np.array([row.ts for row in rows], dtype=np.int64)
         paths = fast_price_paths(f, X, close, ts, timeframe_ms(model.timeframe))
-    if not np.all((prob >= 0.0) & (prob <= 1.0)):
+    if prob.shape[0] and not (prob.min() >= 0.0 and prob.max() <= 1.0):  # a NaN fails both
         raise ValueError(f"P(up) outside [0, 1]: {prob[~((prob >= 0.0) & (prob <= 1.0))][:3]}")
     if paths is not None and int(paths.ts.max()) > MAX_TS_MS:
         raise ValueError("a forecast bar opens after MAX_TS_MS")
@@ -130,12 +131,12 @@ def triage(served: Served, rows: Sequence[Row]) -> tuple[list[Row], list[tuple[i
     """The rows the model can score, and (index in `rows`, reason) for each other one."""
     usable: list[Row] = []
     refused: list[tuple[int, str]] = []
+    want, width = served.model.feature_set.hash, len(feature_names(served.model))
     for i, row in enumerate(rows):
-        reason = unusable(served, row)
-        if reason is None:
-            usable.append(row)
+        if row.feature_set.hash == want and len(row.values) == width:
+            usable.append(row)  # what `unusable` says None to, without its lookups per row
         else:
-            refused.append((i, reason))
+            refused.append((i, cast("str", unusable(served, row))))
     return usable, refused
 
 
