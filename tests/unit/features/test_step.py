@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from candlecast.features.step import Series, SeriesKey, partition_of, step
+from candlecast.features.series import Series, SeriesKey
+from candlecast.features.step import partition_of, step
 from candlecast.ingest.synthetic import synthetic_bars
 from candlecast.shared.core.admission import Recent
 from candlecast.shared.core.bars import Bars

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from candlecast.features.checkpoint import JOURNAL, journal_bars, journal_bytes
-from candlecast.features.step import Series, SeriesKey, step
+from candlecast.features.series import Series, SeriesKey
+from candlecast.features.step import step
 from candlecast.ingest.synthetic import synthetic_bars
 from candlecast.shared.core.bars import Bars
 from candlecast.shared.core.entries import Entry, Origin

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import orjson
 
-from candlecast.features.step import Series, SeriesKey
+from candlecast.features.series import Series, SeriesKey
 from candlecast.shared.core.admission import Recent
 from candlecast.shared.core.bars import Bars
 from candlecast.shared.core.features import FeatureSet, FeatureState, advance, new_state

@@ -15,64 +15,27 @@ from __future__ import annotations
 import zlib
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import repeat
 from operator import attrgetter
 
 import numpy as np
 
+from candlecast.features.admit import Admit
+from candlecast.features.series import Series, SeriesKey, StepResult
 from candlecast.shared.core.admission import (
-    Jump,
-    Recent,
     Rules,
-    Values,
-    duplicate_kind,
-    jump_refusal,
-    time_refusal,
 )
-from candlecast.shared.core.admission import values_of as bar_values
 from candlecast.shared.core.arrays import F64, I64
 from candlecast.shared.core.bars import Bars, Stacked
 from candlecast.shared.core.entries import Entry, Origin, dead_letter, id_key
 from candlecast.shared.core.feature_rows import FeatureRow
-from candlecast.shared.core.features import FeatureSet, FeatureState, new_state
+from candlecast.shared.core.features import FeatureSet, new_state
 from candlecast.shared.core.features.engine import advance_columns
-from candlecast.shared.core.messages import BarClosed, DeadLettered, ResetSeries
+from candlecast.shared.core.messages import BarClosed, ResetSeries
 
-SeriesKey = tuple[str, str]
 CLOSE = attrgetter("close")
 DEFAULT_RULES = Rules()
-
-
-@dataclass(slots=True)
-class Series:
-    """One symbol/timeframe's feature state and the last entry folded into it."""
-
-    state: FeatureState
-    entry_id: str = "0-0"
-    recent: Recent = field(default_factory=Recent)
-    jump: Jump = field(default_factory=Jump)
-    duplicates: int = 0
-    journaled: int = 0  # bars absorbed since the checkpoint's last snapshot
-    snapshot_due: bool = False  # the next commit writes a snapshot whatever `journaled` says
-
-
-@dataclass(slots=True)
-class StepResult:
-    rows: list[FeatureRow] = field(default_factory=list)
-    dead: list[DeadLettered] = field(default_factory=list)
-    touched: set[SeriesKey] = field(default_factory=set)
-    duplicates: int = 0
-    absorbed: dict[SeriesKey, list[BarClosed]] = field(default_factory=dict)  # in order, per series
-    reset: set[SeriesKey] = field(default_factory=set)  # series whose state a reset order replaced
-
-    def merge(self, other: StepResult) -> None:
-        self.rows += other.rows
-        self.dead += other.dead
-        self.touched |= other.touched
-        self.duplicates += other.duplicates
-        for key, bars in other.absorbed.items():
-            self.absorbed.setdefault(key, []).extend(bars)
 
 
 def partition_of(symbol: str, partitions: int) -> int:
@@ -126,10 +89,10 @@ def _advance_all(
 ) -> StepResult:
     """Admit each series' bars, build the batch's columns once, then advance series by series."""
     result = StepResult()
-    chunks: list[_Admit] = []
+    chunks: list[Admit] = []
     at = 0  # where the next series' bars start in the batch's columns
     for key, items in group_by_series(bars).items():
-        admit = _Admit(key, series[key], origin, now_ms, rules, result, at)
+        admit = Admit(key, series[key], origin, now_ms, rules, result, at)
         for entry, bar in items:
             admit(entry, bar)
         admit.current.entry_id = items[-1][0].id
@@ -155,7 +118,7 @@ class _Batch:
     out: F64
 
     @classmethod
-    def of(cls, chunks: Sequence[_Admit], width: int) -> _Batch:
+    def of(cls, chunks: Sequence[Admit], width: int) -> _Batch:
         ts = [bar.ts for admit in chunks for bar in admit.fresh]
         try:
             bars: Stacked | None = Stacked.of(ts, [p for admit in chunks for p in admit.prices])
@@ -164,7 +127,7 @@ class _Batch:
         return cls(bars, np.empty(len(ts), dtype=np.int64), np.empty((len(ts), width), dtype=np.float64))
 
 
-def _advance_chunk(admit: _Admit, batch: _Batch, feature_set: FeatureSet, result: StepResult) -> None:
+def _advance_chunk(admit: Admit, batch: _Batch, feature_set: FeatureSet, result: StepResult) -> None:
     """One series' admitted bars through the kernel: rows, or dead letters if it refuses them."""
     current, fresh, at = admit.current, admit.fresh, admit.start
     n, width = len(fresh), current.state.sel.shape[0]
@@ -182,67 +145,6 @@ def _advance_chunk(admit: _Admit, batch: _Batch, feature_set: FeatureSet, result
     current.recent = admit.taken  # the window already holds every absorbed bar
     result.absorbed.setdefault(admit.key, []).extend(fresh)
     result.rows += to_rows(admit.key, batch.out_ts[at : at + m], out[:m], fresh, feature_set)
-
-
-class _Admit:
-    """One series' admission in one batch: the bars to absorb (`fresh`); the rest are dead-lettered
-    (`dead`) or dropped."""
-
-    def __init__(
-        self,
-        key: SeriesKey,
-        current: Series,
-        origin: Origin,
-        now_ms: int,
-        rules: Rules,
-        result: StepResult,
-        start: int,
-    ) -> None:
-        self.key, self.current, self.origin, self.now_ms = key, current, origin, now_ms
-        self.rules, self.result, self.start = rules, result, start  # start: its first row in the batch
-        self.done = id_key(current.entry_id)
-        self.last_ts = current.state.last_ts
-        self.taken = current.recent  # copied before its first change: the series keeps its own
-        self.fresh: list[BarClosed] = []
-        self.entries: list[Entry] = []
-        self.prices: list[Values] = []
-        self.dead: list[DeadLettered] = []
-
-    def __call__(self, entry: Entry, bar: BarClosed) -> None:
-        if id_key(entry.id) <= self.done:
-            return  # absorbed before a crash: redelivered
-        reason = self._refusal(bar)
-        if reason == "":
-            self.current.duplicates += 1
-            self.result.duplicates += 1
-        elif reason is not None:
-            self.dead.append(dead_letter(self.origin, entry, reason, self.now_ms))
-        else:
-            self._take(entry, bar)
-
-    def _take(self, entry: Entry, bar: BarClosed) -> None:
-        if self.taken is self.current.recent:
-            self.taken = Recent(self.taken.size, dict(self.taken.values))
-        values = bar_values(bar)
-        self.last_ts = bar.ts
-        self.taken.add(bar.ts, values)
-        self.fresh.append(bar)
-        self.entries.append(entry)
-        self.prices.append(values)
-
-    def _refusal(self, bar: BarClosed) -> str | None:
-        """None to absorb, "" for an exact duplicate (dropped), else the dead letter's reason."""
-        reason = time_refusal(bar.ts, self.current.state.tf_ms, self.now_ms, self.rules)
-        if reason is not None:
-            return reason
-        if self.last_ts is not None and bar.ts <= self.last_ts:
-            kind = duplicate_kind(self.taken, bar)
-            if kind == "exact":
-                return ""
-            if kind == "conflict":
-                return f"conflicting duplicate: ts {bar.ts} is already in the series with other values"
-            return f"out-of-order bar: ts {bar.ts} is not after {self.last_ts}"
-        return jump_refusal(self.last_ts, bar.ts, self.current.jump, self.rules)
 
 
 def to_rows(

@@ -14,8 +14,9 @@ from pydantic import TypeAdapter
 from redis.asyncio import Redis
 
 from candlecast.features.checkpoint import FIELDS, resume, writes
+from candlecast.features.series import Series, SeriesKey, StepResult
 from candlecast.features.settings import FeaturesSettings
-from candlecast.features.step import Series, SeriesKey, StepResult, partition_of, step
+from candlecast.features.step import partition_of, step
 from candlecast.shared.adapters.clock import now_ms
 from candlecast.shared.adapters.feature_wire import encode_rows, names_json
 from candlecast.shared.adapters.redis_streams import Outbox, commit
