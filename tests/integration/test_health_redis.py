@@ -110,11 +110,12 @@ def test_a_features_service_is_alive_ready_and_counts_what_it_consumes(
     junk = client.xadd(BARS, {"__data__": b"not a bar"}).decode()
     ours = key(group="features", stream=BARS)
 
-    def counted() -> bool:
+    def counted() -> bool:  # entries are counted in when handed over, letters once their commit lands
         status, text = get(features, "/metrics")
-        return status == 200 and samples(text, "candlecast_messages_in_total").get(ours) == 11
+        letters = samples(text, "candlecast_dead_lettered_total") if status == 200 else {}
+        return samples(text, "candlecast_messages_in_total").get(ours) == 11 and sum(letters.values()) >= 1
 
-    wait_for(fleet, counted, "11 entries counted in")
+    wait_for(fleet, counted, "11 entries counted in and the junk entry's letter committed")
     text = get(features, "/metrics")[1]
     assert samples(text, "candlecast_handler_seconds_count")[ours] >= 1
     dead = samples(text, "candlecast_dead_lettered_total")
