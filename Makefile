@@ -56,6 +56,7 @@ bench: install
 	PYTHONPATH=. $(BIN)/python bench/latency.py
 	PYTHONPATH=. $(BIN)/python bench/features.py
 	PYTHONPATH=. $(BIN)/python bench/predictor.py
+	PYTHONPATH=. $(BIN)/python bench/cpu.py
 
 # One full retrain: 200 trials on 90 days x 3 symbols of 1m synthetic bars (~390k rows), ~10 min.
 bench-train: install
