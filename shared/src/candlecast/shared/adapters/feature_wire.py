@@ -19,7 +19,7 @@ from typing import cast
 
 import orjson
 
-from candlecast.shared.core.entries import Decoded, Entry, Origin, clip, dead_letter, oversized
+from candlecast.shared.core.entries import Decoded, Entry, Origin, clip, decode_each
 from candlecast.shared.core.feature_rows import FeatureRow, names_of, ordered
 from candlecast.shared.core.features import FeatureSet
 from candlecast.shared.core.messages import FEATURES_SCHEMA_VERSION, MAX_TS_MS, SYMBOL_PATTERN, FeatureSetId
@@ -76,20 +76,19 @@ def decode_rows(
     entries: Iterable[Entry], origin: Origin, now_ms: int, max_bytes: int | None = None
 ) -> Decoded[FeatureRow]:
     """Each entry as a FeatureRow, or a dead letter saying what is wrong with it."""
-    out: Decoded[FeatureRow] = Decoded()
     seen = Seen()
-    for entry in entries:
-        too_big = oversized(origin, entry, now_ms, max_bytes)
-        if too_big is not None:
-            out.dead.append(too_big)
-            continue
-        try:
-            out.ok.append((entry, row_of(orjson.loads(entry.data), seen)))
-        except orjson.JSONDecodeError as exc:
-            out.dead.append(dead_letter(origin, entry, f"malformed JSON: {clip(str(exc), 200)}", now_ms))
-        except (ValueError, TypeError) as exc:
-            out.dead.append(dead_letter(origin, entry, f"not a feature row: {exc}", now_ms))
-    return out
+    return decode_each(
+        entries, lambda data: row_of(orjson.loads(data), seen), _refusal, origin, now_ms, max_bytes
+    )
+
+
+def _refusal(exc: Exception) -> str | None:
+    """Why an entry is not a feature row (None: an error of ours, not of the entry)."""
+    if isinstance(exc, orjson.JSONDecodeError):
+        return f"malformed JSON: {clip(str(exc), 200)}"
+    if isinstance(exc, ValueError | TypeError):
+        return f"not a feature row: {exc}"
+    return None
 
 
 def row_of(doc: object, seen: Seen | None = None) -> FeatureRow:

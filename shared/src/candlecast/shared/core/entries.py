@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
@@ -105,6 +105,33 @@ def oversized(origin: Origin, entry: Entry, now_ms: int, max_bytes: int | None) 
     return dead_letter(origin, entry, reason, now_ms)
 
 
+def decode_each(
+    entries: Iterable[Entry],
+    parse: Callable[[bytes], T],
+    refusal: Callable[[Exception], str | None],
+    origin: Origin,
+    now_ms: int,
+    max_bytes: int | None = None,
+) -> Decoded[T]:
+    """Each entry's data through `parse`; an error `refusal` gives a reason for becomes a dead
+    letter with it, the rest flow on (any other error propagates). An entry over `max_bytes` is
+    dead-lettered without being parsed."""
+    out: Decoded[T] = Decoded()
+    for entry in entries:
+        too_big = oversized(origin, entry, now_ms, max_bytes)
+        if too_big is not None:
+            out.dead.append(too_big)
+            continue
+        try:
+            out.ok.append((entry, parse(entry.data)))
+        except Exception as exc:
+            reason = refusal(exc)
+            if reason is None:
+                raise
+            out.dead.append(dead_letter(origin, entry, reason, now_ms))
+    return out
+
+
 def decode(
     entries: Iterable[Entry],
     adapter: TypeAdapter[T],
@@ -114,17 +141,11 @@ def decode(
 ) -> Decoded[T]:
     """Validate each entry; a bad one becomes a readable dead letter, the rest flow on.
     An entry over `max_bytes` is dead-lettered without being parsed."""
-    out: Decoded[T] = Decoded()
-    for entry in entries:
-        too_big = oversized(origin, entry, now_ms, max_bytes)
-        if too_big is not None:
-            out.dead.append(too_big)
-            continue
-        try:
-            out.ok.append((entry, adapter.validate_json(entry.data)))
-        except ValidationError as exc:
-            out.dead.append(dead_letter(origin, entry, _reason(exc), now_ms))
-    return out
+    return decode_each(entries, adapter.validate_json, _invalid, origin, now_ms, max_bytes)
+
+
+def _invalid(exc: Exception) -> str | None:
+    return _reason(exc) if isinstance(exc, ValidationError) else None
 
 
 def _reason(exc: ValidationError) -> str:
