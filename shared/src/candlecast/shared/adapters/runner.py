@@ -10,6 +10,8 @@ acks in one script (`redis_streams.commit`), so nothing is acked before its work
   for `consumer_gone_ms` with nothing pending;
 - read new entries in batches; while a batch is worked on, its lease is renewed, so no
   other replica takes it over from a slow but live consumer;
+- with `Consumer.prepare`, work a batch out while Redis runs the previous batch's commit
+  (one commit in flight, landing in order);
 - Redis down, restarting or refusing us: wait with backoff (one log line), set up again,
   and have the handler read its state from Redis again (a Redis restarted empty has none);
 - stop (SIGTERM): finish the batch in hand, or leave it pending, and return.
@@ -54,6 +56,9 @@ SWEEP_ROUNDS = 10  # batches taken over per sweep at most, so new entries are re
 LAG_CHECK_S = 1.0
 
 
+Prepare = Callable[[list[Entry]], Awaitable[Outbox]]
+
+
 @dataclass(frozen=True, slots=True)
 class Consumer:
     """One consumer-group subscription of a service."""
@@ -65,7 +70,7 @@ class Consumer:
     # With `prepare` (the outbox `handle` would commit), a batch is worked out while Redis still
     # runs the previous batch's commit; `handle` stays the careful path. A consumer with state
     # must drop it in `on_reset`, which is also called when a commit in flight fails.
-    prepare: Callable[[list[Entry]], Awaitable[Outbox]] | None = None
+    prepare: Prepare | None = None
 
 
 class GroupWorker:
@@ -105,7 +110,7 @@ class GroupWorker:
                 elif self.prepare is None:
                     await self.settle(entries)
                 else:
-                    await self.settle_ahead(entries)
+                    await self.settle_ahead(self.prepare, entries)
             except Stopping:
                 break
             except Exception as exc:  # noqa: BLE001 - the loop outlives every error
@@ -212,7 +217,7 @@ class GroupWorker:
             timer.cancel()
             await cancel_and_wait(leases)
 
-    async def settle_ahead(self, entries: list[Entry]) -> None:
+    async def settle_ahead(self, prepare: Prepare, entries: list[Entry]) -> None:
         """Work the batch out while the previous one's commit runs, then send its commit.
 
         Commits still land one at a time and in order. If the previous commit failed, that
@@ -221,11 +226,10 @@ class GroupWorker:
         outbox: Outbox | None = None
         try:
             async with self.leased(entries):  # a predictor may hold a batch until a model loads
-                outbox = await self.prepare(entries) if self.prepare is not None else None
+                outbox = await prepare(entries)
         except Exception as exc:
             if transient(exc):
-                raise
-            outbox = None
+                raise  # anything else: the careful path below meets it again, and says so
         if not await self.land() or outbox is None:
             await self.settle(entries)
             return
