@@ -27,6 +27,14 @@ def settings(url: str, tmp_path, every: int) -> FeaturesSettings:
     return FeaturesSettings(redis_url=url, home=tmp_path, consumer="w1", checkpoint_bars=every)
 
 
+async def started(url: str, tmp_path, every: int) -> tuple[FeaturesSettings, Redis]:
+    """Settings with a snapshot every `every` bars, a client, and the features group on `bars`."""
+    s = settings(url, tmp_path, every)
+    redis = Redis.from_url(url)
+    await ensure_group(redis, s.keys.bars, s.group)
+    return s, redis
+
+
 async def publish(redis: Redis, stream: str, payloads: list[bytes]) -> None:
     async with redis.pipeline(transaction=False) as pipe:
         for data in payloads:
@@ -42,9 +50,7 @@ async def read_group(redis: Redis, s: FeaturesSettings) -> list[Entry]:
 @pytest.mark.parametrize("every", [1, 7, 256])
 async def test_restarts_between_any_batches_give_the_batch_engines_rows(redis_url, tmp_path, every) -> None:
     """A new worker (a restart) for every batch of uneven size: rows equal the batch engine's, bit for bit."""
-    s = settings(redis_url, tmp_path, every)
-    redis = Redis.from_url(redis_url)
-    await ensure_group(redis, s.keys.bars, s.group)
+    s, redis = await started(redis_url, tmp_path, every)
     series = synthetic_bars(list(SYMBOLS), "5m", START, warmup_bars(DEFAULT) + 120, seed=3)
     messages = [m for b in series for m in b.to_messages()]
     messages.sort(key=lambda m: (m.ts, m.symbol))
@@ -60,9 +66,7 @@ async def test_one_bar_per_series_per_batch_gives_the_batch_engines_rows_across_
     redis_url, tmp_path
 ) -> None:
     """Live-shaped batches (one bar of each of five series), with a restart from snapshot plus journal."""
-    s = settings(redis_url, tmp_path, 40)
-    redis = Redis.from_url(redis_url)
-    await ensure_group(redis, s.keys.bars, s.group)
+    s, redis = await started(redis_url, tmp_path, 40)
     n = warmup_bars(DEFAULT) + 60
     series = synthetic_bars(["AAA", "BBB", "CCC", "DDD", "EEE"], "5m", START, n, seed=8)
     worker = FeaturesWorker(redis, s, DEFAULT)
@@ -90,9 +94,7 @@ async def assert_engine_rows(redis: Redis, s: FeaturesSettings, series: list[Bar
 async def test_the_journal_holds_the_bars_since_the_snapshot_and_is_cleared_by_the_next(
     redis_url, tmp_path
 ) -> None:
-    s = settings(redis_url, tmp_path, 10)
-    redis = Redis.from_url(redis_url)
-    await ensure_group(redis, s.keys.bars, s.group)
+    s, redis = await started(redis_url, tmp_path, 10)
     bars = synthetic_bars(["AAA"], "5m", START, 25, seed=3)[0].to_messages()
     worker = FeaturesWorker(redis, s, DEFAULT)
     state, journal = s.keys.feature_state("AAA", "5m"), s.keys.feature_journal("AAA", "5m")
@@ -108,9 +110,7 @@ async def test_the_journal_holds_the_bars_since_the_snapshot_and_is_cleared_by_t
 
 async def test_a_checkpoint_costs_less_than_its_rows(redis_url, tmp_path) -> None:
     """Bytes written per bar for the checkpoint (snapshots + journal) stay below a row's bytes."""
-    s = settings(redis_url, tmp_path, 256)
-    redis = Redis.from_url(redis_url)
-    await ensure_group(redis, s.keys.bars, s.group)
+    s, redis = await started(redis_url, tmp_path, 256)
     bars = synthetic_bars(["AAA"], "5m", START, warmup_bars(DEFAULT) + 600, seed=3)[0].to_messages()
     worker = FeaturesWorker(redis, s, DEFAULT)
     written = 0
@@ -131,9 +131,7 @@ async def test_after_a_restart_the_journal_still_tells_a_duplicate_from_a_confli
     redis_url, tmp_path
 ) -> None:
     """Bars known only from the journal (no snapshot since) fill the restarted worker's duplicate window."""
-    s = settings(redis_url, tmp_path, 256)
-    redis = Redis.from_url(redis_url)
-    await ensure_group(redis, s.keys.bars, s.group)
+    s, redis = await started(redis_url, tmp_path, 256)
     bars = synthetic_bars(["AAA"], "5m", START, 30, seed=3)[0].to_messages()
     await publish(redis, s.keys.bars, [m.model_dump_json().encode() for m in bars])
     await FeaturesWorker(redis, s, DEFAULT).handle(await read_group(redis, s))
