@@ -213,3 +213,66 @@ async def _true(value: bool) -> bool:
 
 async def _nothing() -> None:
     return None
+
+
+class Peeking(Echo):
+    """An Echo that notes, as each batch is worked out, how many entries this consumer holds pending."""
+
+    def __init__(self, r: Redis) -> None:
+        super().__init__(r)
+        self.held: list[tuple[int, int]] = []  # (batch size, pending to the consumer meanwhile)
+
+    async def prepare(self, entries: list[Entry]) -> Outbox:
+        await asyncio.sleep(0.02)  # time for the read sent ahead to be answered
+        pending = (await self.r.xpending("in", "g"))["pending"]
+        self.held.append((len(entries), pending))
+        return await super().prepare(entries)
+
+
+async def test_a_full_batch_has_the_next_one_read_while_it_is_worked_out(redis_url) -> None:
+    r = Redis.from_url(redis_url)
+    await ensure_group(r, "in", "g")
+    await publish(r, [{"i": i} for i in range(50)])
+    echo = Peeking(r)
+    await run_until(r, Settings(redis_url=redis_url, consumer="c", block_ms=20, batch_size=10), echo, 50)
+    assert await outputs(r) == list(range(50)), "every entry once, in order"
+    assert (await r.xpending("in", "g"))["pending"] == 0
+    size, pending = echo.held[0]
+    assert size == 10
+    assert pending >= 20, f"the next batch was read ahead of the first: {echo.held}"
+    await r.aclose()
+
+
+async def test_a_short_batch_reads_nothing_ahead(redis_url) -> None:
+    r = Redis.from_url(redis_url)
+    await ensure_group(r, "in", "g")
+    await publish(r, [{"i": i} for i in range(5)])
+    echo = Peeking(r)
+    stop = asyncio.Event()
+    s = Settings(redis_url=redis_url, consumer="c", block_ms=20, batch_size=10)
+    task = asyncio.create_task(serve(r, s, [echo.consumer()], stop))
+    await until(lambda: _true(bool(echo.held)))
+    await publish(r, [{"i": i} for i in range(5, 8)])  # arrives while the first batch is worked out
+    await until(lambda: _outputs_are(r, list(range(8))))
+    stop.set()
+    await task
+    assert echo.held[0] == (5, 5), "a batch shorter than batch_size means no backlog: no read ahead"
+    await r.aclose()
+
+
+async def test_entries_read_ahead_when_the_loop_stops_are_taken_over_by_the_next_start(redis_url) -> None:
+    r = Redis.from_url(redis_url)
+    await ensure_group(r, "in", "g")
+    await publish(r, [{"i": i} for i in range(30)])
+    echo = Peeking(r)
+    stop = asyncio.Event()
+    s = Settings(redis_url=redis_url, consumer="c", block_ms=20, batch_size=10)
+    task = asyncio.create_task(serve(r, s, [echo.consumer()], stop))
+    await until(lambda: _true(bool(echo.held)))
+    stop.set()  # stops after the first batch: the second, read ahead, is left pending
+    await task
+    assert (await r.xpending("in", "g"))["pending"] > 0, "entries read ahead stay pending, not acked"
+    await run_until(r, s, Echo(r), 30)  # the same consumer name starts again
+    assert await outputs(r) == list(range(30)), "nothing lost, nothing doubled"
+    assert (await r.xpending("in", "g"))["pending"] == 0
+    await r.aclose()

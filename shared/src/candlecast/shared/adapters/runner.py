@@ -11,7 +11,8 @@ acks in one script (`redis_streams.commit`), so nothing is acked before its work
 - read new entries in batches; while a batch is worked on, its lease is renewed, so no
   other replica takes it over from a slow but live consumer;
 - with `Consumer.prepare`, work a batch out while Redis runs the previous batch's commit
-  (one commit in flight, landing in order);
+  (one commit in flight, landing in order) and, when the batch was full (a backlog),
+  the next batch's read (entries it read when the loop stops stay pending, to be re-run);
 - Redis down, restarting or refusing us: wait with backoff (one log line), set up again,
   and have the handler read its state from Redis again (a Redis restarted empty has none);
 - stop (SIGTERM): finish the batch in hand, or leave it pending, and return.
@@ -92,6 +93,7 @@ class GroupWorker:
             else metrics.timed(consumer.prepare, consumer.stream, consumer.group)
         )
         self.in_flight: tuple[list[Entry], asyncio.Task[int]] | None = None  # a batch's commit, sent
+        self.ahead: asyncio.Task[list[Entry]] | None = None  # the next batch's read, sent
 
     async def run(self) -> None:
         ready, next_sweep = False, 0.0
@@ -179,9 +181,16 @@ class GroupWorker:
         await self.settle([e for e in entries if seen[e.id].deliveries < limit])
 
     async def read_new(self) -> list[Entry]:
-        c, s = self.consumer, self.settings
+        if self.ahead is not None:
+            ahead, self.ahead = self.ahead, None
+            if entries := await ahead:
+                return entries
+        return await self.read(self.settings.block_ms)
+
+    async def read(self, block_ms: int | None) -> list[Entry]:
+        c = self.consumer
         reply = await self.redis.xreadgroup(
-            c.group, self.me, {c.stream: ">"}, count=s.batch_size, block=s.block_ms
+            c.group, self.me, {c.stream: ">"}, count=self.settings.batch_size, block=block_ms
         )
         return [entry_from_fields(i, f) for _, rows in reply_rows(reply) for i, f in rows]
 
@@ -224,6 +233,9 @@ class GroupWorker:
         batch is settled the careful way (retried, split, dead-lettered), then this one too.
         """
         outbox: Outbox | None = None
+        if len(entries) >= self.settings.batch_size and self.ahead is None:
+            # a backlog: Redis serves the next read (no wait) while this batch is worked out
+            self.ahead = asyncio.create_task(self.read(None))
         try:
             async with self.leased(entries):  # a predictor may hold a batch until a model loads
                 outbox = await prepare(entries)
@@ -261,7 +273,11 @@ class GroupWorker:
         return True
 
     async def drop_in_flight(self) -> None:
-        """Let a commit in flight finish or fail: what it did not ack stays pending, to be re-run."""
+        """Let a commit and a read in flight finish or fail: what is not acked stays pending, to be re-run."""
+        if self.ahead is not None:
+            ahead, self.ahead = self.ahead, None
+            with contextlib.suppress(Exception):  # entries it read stay pending to this consumer
+                await ahead
         if self.in_flight is None:
             return
         _, sent = self.in_flight
