@@ -3,14 +3,19 @@
 Latency is measured by Redis's own clock: the entry id (ms) of each prediction minus the
 entry id of the bar it answers, so no client clock is involved (1 ms resolution). The same
 is printed per hop (bar -> feature row -> prediction).
-Usage: python bench/latency.py [--seconds 30] [--rate 1000]
+The raw ceiling (`ceiling.py`: the same two hops in plain redis-py + orjson, doing no real
+work) runs next at the same rate in the same run, so the services' figures can be read
+against what this machine's Redis, sockets and scheduler allow.
+Usage: python bench/latency.py [--seconds 30] [--rate 1000] [--raw predictions rows]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import time
+from collections.abc import Callable
 
 import numpy as np
 import redis
@@ -18,9 +23,11 @@ import redis
 from candlecast.ingest.publish import time_ordered
 from candlecast.shared.core.constants import DATA_FIELD
 from candlecast.shared.core.features import DEFAULT, warmup_bars
-from harness import market, stack, wait_len
+from harness import market, wait_len
+from pipeline import raw, services
 
 SYMBOLS = 10
+Running = Callable[[], contextlib.AbstractContextManager[tuple[redis.Redis, Callable[[], None]]]]
 
 
 def paced_publish(client: redis.Redis, payloads: list[str], rate: float) -> dict[tuple[str, int], int]:
@@ -44,38 +51,56 @@ def _key(payload: str | bytes) -> tuple[str, int]:
     return d["symbol"], d["ts"]
 
 
+def measure(running: Running, payloads: list[str], warm: int, rate: float) -> tuple[np.ndarray, np.ndarray]:
+    """Latency (ms) of each prediction of the paced bars after the first `warm` per symbol, and of hop 1."""
+    head, tail = payloads[: warm * SYMBOLS], payloads[warm * SYMBOLS :]
+    with running() as (client, check):
+        paced_publish(client, head, 20_000)
+        wait_len(client, "candlecast:predictions", SYMBOLS * 11, check)
+        time.sleep(0.5)  # the head is worked off
+        rows_before = client.xlen("candlecast:features")
+        before = client.xlen("candlecast:predictions")
+        sent = paced_publish(client, tail, rate)
+        wait_len(client, "candlecast:predictions", before + len(tail), check)
+        rows = client.xrange("candlecast:features")[rows_before:]
+        preds = client.xrange("candlecast:predictions")[before:]
+    row_at, pred_at = arrivals(rows), arrivals(preds)
+    lat = np.array([pred_at[k] - sent[k] for k in pred_at], dtype=np.float64)
+    hop1 = np.array([row_at[k] - sent[k] for k in pred_at], dtype=np.float64)
+    return lat, hop1
+
+
+def report(prefix: str, lat: np.ndarray, hop1: np.ndarray) -> None:
+    print(f"{prefix}latency_ms_p50: {np.percentile(lat, 50):.1f}")
+    print(f"{prefix}latency_ms_p99: {np.percentile(lat, 99):.1f}")
+    print(f"{prefix}latency_ms_max: {lat.max():.1f}")
+    hop2 = lat - hop1
+    print(
+        f"{prefix}hops p50/p99 ms: features {np.percentile(hop1, 50):.1f} / {np.percentile(hop1, 99):.1f},"
+        f" predictor {np.percentile(hop2, 50):.1f} / {np.percentile(hop2, 99):.1f}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--rate", type=float, default=1_000)
+    parser.add_argument(
+        "--raw", nargs="*", default=["predictions", "rows"], choices=["predictions", "rows"],
+        help="raw ceilings to run after the services: same bytes as the services, and/or row-sized",
+    )  # fmt: skip
     args = parser.parse_args()
     live = int(args.seconds * args.rate / SYMBOLS)
     warm = warmup_bars(DEFAULT) + 10
     payloads = [m.model_dump_json() for m in time_ordered(market(SYMBOLS, warm + live))]
-    with stack() as s:
-        head, tail = payloads[: warm * SYMBOLS], payloads[warm * SYMBOLS :]
-        paced_publish(s.client, head, 20_000)
-        wait_len(s.client, "candlecast:predictions", SYMBOLS * 11, s.fleet.check)
-        rows_before = s.client.xlen("candlecast:features")
-        before = s.client.xlen("candlecast:predictions")
-        sent = paced_publish(s.client, tail, args.rate)
-        wait_len(s.client, "candlecast:predictions", before + len(tail), s.fleet.check)
-        rows = s.client.xrange("candlecast:features")[rows_before:]
-        preds = s.client.xrange("candlecast:predictions")[before:]
-    row_at = arrivals(rows)
-    pred_at = arrivals(preds)
-    lat = np.array([pred_at[k] - sent[k] for k in pred_at], dtype=np.float64)
-    hop1 = np.array([row_at[k] - sent[k] for k in pred_at], dtype=np.float64)
+    lat, hop1 = measure(services, payloads, warm, args.rate)
     print(
         f"rate: {args.rate:.0f} bars/s for {args.seconds:.0f} s ({len(lat)} predictions), {DEFAULT.name} set"
     )
-    print(f"latency_ms_p50: {np.percentile(lat, 50):.1f}")
-    print(f"latency_ms_p99: {np.percentile(lat, 99):.1f}")
-    print(f"latency_ms_max: {lat.max():.1f}")
-    print(f"features hop p50/p99: {np.percentile(hop1, 50):.1f} / {np.percentile(hop1, 99):.1f} ms")
-    print(
-        f"predictor hop p50/p99: {np.percentile(lat - hop1, 50):.1f} / {np.percentile(lat - hop1, 99):.1f} ms"
-    )
+    report("", lat, hop1)
+    for hop2 in args.raw:
+        prefix = "raw_" if hop2 == "predictions" else "raw_rows_"
+        report(prefix, *measure(raw(hop2), payloads, warm, args.rate))
 
 
 def arrivals(entries: list[tuple[bytes, dict[bytes, bytes]]]) -> dict[tuple[str, int], int]:
