@@ -74,6 +74,7 @@ def report(prefix: str, lat: np.ndarray, hop1: np.ndarray) -> None:
     print(f"{prefix}latency_ms_p50: {np.percentile(lat, 50):.1f}")
     print(f"{prefix}latency_ms_p99: {np.percentile(lat, 99):.1f}")
     print(f"{prefix}latency_ms_max: {lat.max():.1f}")
+    print(f"{prefix}latency_ms_mean: {lat.mean():.2f}   (ids are whole ms: the mean resolves an A/B finer)")
     hop2 = lat - hop1
     print(
         f"{prefix}hops p50/p99 ms: features {np.percentile(hop1, 50):.1f} / {np.percentile(hop1, 99):.1f},"
