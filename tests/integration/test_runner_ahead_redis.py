@@ -243,15 +243,22 @@ async def test_a_full_batch_has_the_next_one_read_while_it_is_worked_out(redis_u
     await r.aclose()
 
 
-async def test_a_short_batch_reads_nothing_ahead(redis_url) -> None:
-    r = Redis.from_url(redis_url)
+async def first_batch_held(
+    r: Redis, s: Settings, entries: int
+) -> tuple[Peeking, asyncio.Event, asyncio.Task[None]]:
+    """`entries` published, a Peeking consumer serving them, its first batch being worked out."""
     await ensure_group(r, "in", "g")
-    await publish(r, [{"i": i} for i in range(5)])
-    echo = Peeking(r)
-    stop = asyncio.Event()
-    s = Settings(redis_url=redis_url, consumer="c", block_ms=20, batch_size=10)
+    await publish(r, [{"i": i} for i in range(entries)])
+    echo, stop = Peeking(r), asyncio.Event()
     task = asyncio.create_task(serve(r, s, [echo.consumer()], stop))
     await until(lambda: _true(bool(echo.held)))
+    return echo, stop, task
+
+
+async def test_a_short_batch_reads_nothing_ahead(redis_url) -> None:
+    r = Redis.from_url(redis_url)
+    s = Settings(redis_url=redis_url, consumer="c", block_ms=20, batch_size=10)
+    echo, stop, task = await first_batch_held(r, s, 5)
     await publish(r, [{"i": i} for i in range(5, 8)])  # arrives while the first batch is worked out
     await until(lambda: _outputs_are(r, list(range(8))))
     stop.set()
@@ -262,13 +269,8 @@ async def test_a_short_batch_reads_nothing_ahead(redis_url) -> None:
 
 async def test_entries_read_ahead_when_the_loop_stops_are_taken_over_by_the_next_start(redis_url) -> None:
     r = Redis.from_url(redis_url)
-    await ensure_group(r, "in", "g")
-    await publish(r, [{"i": i} for i in range(30)])
-    echo = Peeking(r)
-    stop = asyncio.Event()
     s = Settings(redis_url=redis_url, consumer="c", block_ms=20, batch_size=10)
-    task = asyncio.create_task(serve(r, s, [echo.consumer()], stop))
-    await until(lambda: _true(bool(echo.held)))
+    _, stop, task = await first_batch_held(r, s, 30)
     stop.set()  # stops after the first batch: the second, read ahead, is left pending
     await task
     assert (await r.xpending("in", "g"))["pending"] > 0, "entries read ahead stay pending, not acked"
